@@ -1,0 +1,112 @@
+"""Load a dossier file into the model, turning every validation error into a located Problem."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .dossier import Dossier, _AtPath
+from .errors import DossierError, Problem
+from .source import Located, parse_text, read_file
+
+_MESSAGES = {  # pydantic error type -> (中文说明, 应为)
+    "missing": ("缺少必填字段 (missing)", ""),
+    "extra_forbidden": ("未知字段 (unknown field)，请检查拼写或删除", ""),
+    "bool_type": ("应为 true 或 false", "true / false"),
+    "int_type": ("应为整数", "整数，如 12"),
+    "string_type": ("应为文字", "文字"),
+    "string_too_short": ("不能为空", "非空文字"),
+    "too_short": ("不能为空列表", "至少一项"),
+    "list_type": ("应为列表", "YAML 列表（- 开头的若干行）"),
+    "dict_type": ("应为映射", "键: 值 形式的映射"),
+    "model_type": ("应为映射", "键: 值 形式的映射"),
+    "greater_than_equal": ("数值过小", "不小于 0 的数"),
+    "string_pattern_mismatch": ("格式不符", "64 位小写十六进制 sha256"),
+    "union_tag_not_found": ("步骤缺少 type 字段", ""),
+    "literal_error": ("取值不在允许范围内", ""),
+    "enum": ("取值不在允许范围内", ""),
+    "union_tag_invalid": ("未知的步骤类型", ""),
+}
+
+
+@dataclass
+class LoadedDossier:
+    dossier: Dossier
+    doc: Located
+    sha256: str
+
+
+def _expected(err: dict, model: type[BaseModel]) -> str:
+    ctx = err.get("ctx") or {}
+    if "expected" in ctx:
+        return str(ctx["expected"]).replace("'", "").replace(" or ", " / ").replace(", ", " / ")
+    if err["type"] == "union_tag_not_found" or err["type"] == "union_tag_invalid":
+        return ctx.get("expected_tags", "").replace("'", "").replace(", ", " / ")
+    return _MESSAGES.get(err["type"], ("", ""))[1]
+
+
+def problems_from_validation(exc: ValidationError, doc: Located, model: type[BaseModel]) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and "[" in part))
+        # drop the discriminator tags pydantic inserts into the location ("public-comment")
+        loc = tuple(p for p in loc if not (isinstance(p, str) and _is_tag(p)))
+        loc = tuple("schema" if p == "schema_" else p for p in loc)
+        ctx = err.get("ctx") or {}
+        error = ctx.get("error")
+        if isinstance(error, _AtPath):
+            problems.append(Problem(doc.path, doc.line(error.loc), _dotted(error.loc), error.message, error.expected))
+            continue
+        if err["type"] == "union_tag_invalid":
+            loc = loc + ("type",)
+            err = dict(err, input=ctx.get("tag"))
+        text, _ = _MESSAGES.get(err["type"], (None, None))
+        if text is None:
+            text = err["msg"].removeprefix("Value error, ")
+        elif err["type"] in ("enum", "literal_error", "union_tag_invalid"):
+            text = f"{text}：{err.get('input')!r}"
+        problems.append(Problem(doc.path, doc.line(loc), _dotted(loc), text, _expected(err, model)))
+    return problems
+
+
+_TAGS: set[str] = set()
+
+
+def _is_tag(part: str) -> bool:
+    if not _TAGS:
+        from .dossier import STEP_LABELS
+        _TAGS.update(STEP_LABELS)
+    return part in _TAGS
+
+
+def _dotted(loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (("." if out else "") + str(part))
+    return out
+
+
+def _validate(doc: Located) -> LoadedDossier:
+    if not isinstance(doc.data, dict):
+        raise DossierError([Problem(doc.path, 1, "", "卷宗应为映射（decision、steps、materials）", "YAML/JSON 映射")])
+    try:
+        dossier = Dossier.model_validate(doc.data)
+    except ValidationError as exc:
+        raise DossierError(problems_from_validation(exc, doc, Dossier)) from None
+    return LoadedDossier(dossier, doc, hashlib.sha256(doc.text.encode("utf-8")).hexdigest())
+
+
+def load_dossier(path: str | Path) -> LoadedDossier:
+    doc, problems = read_file(Path(path))
+    if problems:
+        raise DossierError(problems)
+    return _validate(doc)
+
+
+def load_dossier_text(text: str, name: str = "<dossier>") -> LoadedDossier:
+    doc, problems = parse_text(text, name)
+    if problems:
+        raise DossierError(problems)
+    return _validate(doc)

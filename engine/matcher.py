@@ -1,0 +1,96 @@
+"""Run compiled rules on durable-rules, one isolated session per review.
+
+durable-rules 2.0.28 is an unmaintained C extension; the way it is driven here
+follows what was measured (README, "Engine notes"):
+- one host, one ruleset per rulebook, registered once per process (names cannot be reused);
+- no background dispatch thread: every action runs synchronously in the caller;
+- one review at a time (a lock), one non-empty batch per review with the decision fact
+  last, `delete_state` in `finally`, and the session state read for swallowed exceptions;
+- a catch-all rule that never fires, so a fact no rule uses cannot fail the batch.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+
+from durable import engine as durable
+
+from .errors import EngineFailure
+from .facts import Fact
+from .rulebook import Rulebook
+
+_CATCH_ALL = {"all": [{"f_any": {"$ex": {"t": 1}}}, {"f_never": {"t": "__never__"}}]}
+
+
+class _Host(durable.Host):
+    def _run(self):  # no background threads: actions must run in the reviewing thread
+        pass
+
+
+class Matcher:
+    """Compiles a rulebook into one durable ruleset and matches facts against it."""
+
+    _host = None
+    _lock = threading.Lock()
+    _registered: dict[str, "Matcher"] = {}
+    _sessions = itertools.count(1)
+
+    def __new__(cls, rulebook: Rulebook):
+        with cls._lock:
+            existing = cls._registered.get(rulebook.digest)
+            if existing is not None:
+                return existing
+            self = super().__new__(cls)
+            self._setup(rulebook)
+            cls._registered[rulebook.digest] = self
+            return self
+
+    def _setup(self, rulebook: Rulebook) -> None:
+        if Matcher._host is None:
+            Matcher._host = _Host()
+        self.name = "prereview_" + rulebook.digest[:16]
+        self.rulebook = rulebook
+        self._hits: list | None = None
+        definition = {"__catch_all": dict(_CATCH_ALL, run=self._never)}
+        for rule in rulebook.rules:
+            definition[rule.id] = {"all": rule.durable, "run": self._action(rule.id, rule.positive_aliases)}
+        Matcher._host.register_rulesets({self.name: definition})
+
+    @staticmethod
+    def _never(c):
+        raise AssertionError("catch-all rule fired")
+
+    def _action(self, rule_id: str, aliases: list[str]):
+        names = ["f_" + a for a in aliases]
+
+        def record(c):
+            bound = c._m  # alias -> fact as durable saw it
+            self._hits.append((rule_id, tuple(bound[n]["id"] for n in names)))
+        return record
+
+    def match(self, facts: list[Fact], active: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """Return (rule id, ids of the facts bound to its positive clauses) for every rule that fired."""
+        if not facts:
+            raise EngineFailure("no facts to match")
+        with Matcher._lock:
+            sid = f"review-{next(Matcher._sessions)}"
+            batch = []
+            for f in facts:  # the decision (anchor) goes last; the rest in a canonical order
+                record = dict(f.data)
+                record["sid"] = sid
+                batch.append(record)
+            batch.sort(key=lambda r: (r["t"] == "decision", r["t"], r["id"]))
+            self._hits = []
+            try:
+                Matcher._host.assert_facts(self.name, batch)
+                state = Matcher._host.get_state(self.name, sid)
+            except Exception as exc:  # durable reports errors as bare exceptions with a code
+                raise EngineFailure(f"durable-rules rejected the facts: {exc!r}") from exc
+            finally:
+                try:
+                    Matcher._host.delete_state(self.name, sid)
+                finally:
+                    hits, self._hits = self._hits, None
+            if state and state.get("exception"):
+                raise EngineFailure(f"a rule action failed: {state['exception']}")
+        return sorted({h for h in hits if h[0] in active})

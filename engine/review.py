@@ -1,0 +1,184 @@
+"""A review: dossier + rulebook -> findings, verdict and receipt."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+from dataclasses import asdict, dataclass, field
+
+import prereview
+
+from . import dossier as model
+from .conditions import refs
+from .facts import Fact, as_of_date, derive
+from .load import LoadedDossier
+from .matcher import Matcher
+from .rulebook import SEVERITIES, Rule, Rulebook, severity_rank
+
+VERDICTS = {
+    "pass": "通过",
+    "fix-then-submit": "补正后可提交",
+    "blocked": "不得提交集体讨论",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    path: str
+    line: int | None
+    field: str
+    note: str = ""
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: str
+    title: str
+    message: str
+    implements: list[str]
+    basis: list[dict]
+    evidence: list[Evidence]
+    fix: str
+    step: str
+    pack: str
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["evidence"] = [asdict(e) for e in self.evidence]
+        return d
+
+
+@dataclass
+class Review:
+    path: str
+    title: str
+    kind: str
+    verdict: str
+    findings: list[Finding]
+    receipt: dict
+    applied_rules: list[str] = field(default_factory=list)
+    dossier: model.Dossier | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "dossier": {"path": self.path, "title": self.title, "kind": self.kind},
+            "verdict": self.verdict,
+            "findings": [f.to_dict() for f in self.findings],
+            "receipt": self.receipt,
+        }
+
+    def at_or_above(self, threshold: str) -> list[Finding]:
+        limit = severity_rank(threshold)
+        return [f for f in self.findings if severity_rank(f.severity) <= limit]
+
+
+def _dotted(pos: tuple) -> str:
+    out = ""
+    for part in pos:
+        out += f"[{part}]" if isinstance(part, int) else (("." if out else "") + str(part))
+    return out
+
+
+class _Values(dict):
+    """Placeholder lookup for message templates: {alias.attr} and {param.name}."""
+
+    def __init__(self, bound: dict[str, Fact], params: dict):
+        super().__init__()
+        self.bound, self.params = bound, params
+
+    def value(self, key: str) -> str:
+        alias, _, attr = key.partition(".")
+        if alias == "param":
+            return str(self.params[attr])
+        fact = self.bound[alias]
+        if attr in fact.display:
+            return fact.display[attr]
+        return "（未填）"
+
+
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_FOLD = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+
+
+def _render(template: str, values: _Values) -> str:
+    out = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out.append(literal)
+        if name:
+            out.append(values.value(name))
+    # YAML folding turns line breaks into spaces; Chinese text has none between characters
+    return _FOLD.sub("", "".join(out)).strip()
+
+
+def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
+    """The fields each matched fact contributed, and where an absent step was looked for."""
+    used: dict[str, list[str]] = {alias: [] for alias in bound}
+    for clause in rule.clauses:
+        if clause.where is not None:
+            for ref in refs(clause.where):
+                if ref.alias in used and ref.attr not in used[ref.alias]:
+                    used[ref.alias].append(ref.attr)
+    for text in (rule.spec.message,):
+        for _, name, _, _ in string.Formatter().parse(text):
+            if name and not name.startswith("param."):
+                alias, _, attr = name.partition(".")
+                if alias in used and attr not in used[alias]:
+                    used[alias].append(attr)
+    out: list[Evidence] = []
+    for clause in rule.clauses:
+        if clause.negated:
+            label = model.STEP_LABELS.get(clause.subtype, clause.subtype or clause.fact)
+            out.append(Evidence(doc.path, doc.line(("steps",)), "steps", f"未见符合条件的{label}记录"))
+            continue
+        fact = bound[clause.alias]
+        attrs = used[clause.alias]
+        positions = [p for a in attrs for p in fact.positions(a)] or ([fact.pos] if clause.fact != "decision" else [])
+        for pos in dict.fromkeys(positions):
+            out.append(Evidence(doc.path, doc.line(pos), _dotted(pos)))
+    return list(dict.fromkeys(out))
+
+
+def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None = None) -> Review:
+    d = loaded.dossier
+    day = as_of_date(d, as_of)
+    facts = derive(loaded, day)
+    by_id = {f.id: f for f in facts}
+    active = {r.id for r in rulebook.rules if d.decision.kind in r.spec.kinds and r.in_force(day)}
+    hits = Matcher(rulebook).match(facts, active)
+    findings = []
+    for rule_id, ids in hits:
+        rule = rulebook.rule(rule_id)
+        bound = {alias: by_id[i] for alias, i in zip(rule.positive_aliases, ids)}
+        values = _Values(bound, rulebook.params)
+        spec = rule.spec
+        findings.append(Finding(
+            rule_id=rule.id, severity=spec.severity, title=spec.title,
+            message=_render(spec.message, values), implements=list(spec.implements),
+            basis=[{"source": b.source, "number": b.number, "article": b.article,
+                    "in_force": {"from": b.in_force.from_.isoformat(),
+                                 "until": b.in_force.until.isoformat() if b.in_force.until else None}}
+                   for b in spec.basis],
+            evidence=_evidence(rule, bound, loaded.doc), fix=_render(spec.fix, values),
+            step=spec.step, pack=rule.pack.name,
+        ))
+    findings.sort(key=lambda f: (severity_rank(f.severity), f.step, f.rule_id, f.message,
+                                 [(e.line or 0, e.field) for e in f.evidence]))
+    if any(f.severity == "blocking" for f in findings):
+        verdict = "blocked"
+    elif any(f.severity == "major" for f in findings):
+        verdict = "fix-then-submit"
+    else:
+        verdict = "pass"
+    receipt = {
+        "engine": {"name": "prereview", "version": prereview.__version__},
+        "rulebook": rulebook.receipt(),
+        "dossier_sha256": loaded.sha256,
+        "as_of": day.isoformat(),
+        "rules_applied": len(active),
+    }
+    return Review(loaded.doc.path, d.decision.title, d.decision.kind, verdict, findings, receipt,
+                  sorted(active), d)
+
+
+__all__ = ["Review", "Finding", "Evidence", "run_review", "VERDICTS", "SEVERITIES"]
