@@ -134,6 +134,13 @@ ReviewConclusion = _enum("ReviewConclusion", {
     "deferred": "暂缓",
     "submit-with-legal-risk": "探索性改革事项，明示法律风险后提交",
 })
+Stage = _enum("Stage", {
+    "pre-review": "拟送合法性审查",
+    "pre-meeting": "拟提交集体讨论",
+    "decided": "已集体讨论决定",
+    "issued": "已公布",
+    "archived": "已归档",
+})
 Meeting = _enum("Meeting", {
     "executive": "常务会议",
     "plenary": "全体会议",
@@ -180,6 +187,7 @@ class Circumstances(Strict):
 class Decision(Strict):
     title: Text = Field(description="决策事项名称")
     kind: Kind = Field(description="卷宗种类")
+    stage: Stage = Field(description="卷宗所处阶段：决定哪些步骤此时应已完成")
     organ: Organ
     sponsor: Text = Field(description="决策承办单位（牵头单位）")
     scope: Scope | None = Field(default=None, description="条例第三条第一款所列类别")

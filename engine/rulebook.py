@@ -40,7 +40,8 @@ class InForce(_Strict):
 class Basis(_Strict):
     source: Text = Field(description="文件名称，如 重大行政决策程序暂行条例")
     number: Text = Field(description="文号，如 国务院令第713号")
-    article: Annotated[str, Field(pattern=r"第.+条")] = Field(description="条、款、项，如 第十五条第一款")
+    article: Annotated[str, Field(pattern=r"(第.+条|^[一二三四五六七八九十]+（[一二三四五六七八九十]+）\d*)")] = Field(
+        description="条、款、项，如 第十五条第一款；政策文件写段落，如 二（二）1")
     in_force: InForce
     level: Literal["V1", "V2", "verified"] = Field(default="V1", description="核实程度（见 legal-basis.md 0.1）")
     note: str | None = None
@@ -58,6 +59,7 @@ class RuleFile(_Strict):
     message: Text
     fix: Text
     rationale: str | None = Field(default=None, description="为何如此判断（rules show 显示）")
+    applies_to_excluded: bool = Field(default=False, description="也适用于第三条第二款除外事项（默认只适用于范围内事项）")
 
 
 class ParamSpec(_Strict):
@@ -199,7 +201,7 @@ def _load_rule(path: Path, pack: Pack, params: dict, catalogue: dict) -> tuple[R
     try:
         clauses = parse_when(spec.when, SCHEMA)
         scope = dict(pack.scope)
-        if pack.requires_in_scope:
+        if pack.requires_in_scope and not spec.applies_to_excluded:
             scope["in_scope"] = True
         durable = compile_clauses(clauses, params, SCHEMA, spec.kinds, scope)
     except ConditionError as exc:
