@@ -418,3 +418,11 @@ class _AtPath(ValueError):
     def __init__(self, loc: tuple, message: str, expected: str):
         self.loc, self.message, self.expected = loc, message, expected
         super().__init__(message)
+
+
+def dossier_schema() -> dict:
+    """The JSON Schema of a dossier file, for editors and other tools."""
+    schema = Dossier.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "prereview/dossier/1"
+    return schema

@@ -37,15 +37,15 @@ class InputError(Exception):
 
 
 class DossierError(InputError):
-    kind = "卷宗文件 (dossier)"
+    kind = "卷宗文件 (dossier) "
 
 
 class RuleError(InputError):
-    kind = "规则文件 (rule)"
+    kind = "规则文件 (rule) "
 
 
 class AnswersError(InputError):
-    kind = "审查答复文件 (answers)"
+    kind = "审查答复文件 (answers) "
 
 
 @dataclass

@@ -125,8 +125,11 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
                 alias, _, attr = name.partition(".")
                 if alias in used and attr not in used[alias]:
                     used[alias].append(attr)
+    # the record of the rule's own step comes first: that is the line a CI annotation points at
+    subject = [c for c in rule.clauses if c.subtype == rule.spec.step and c.fact == "step"][:1]
+    ordered = subject + [c for c in rule.clauses if c not in subject]
     out: list[Evidence] = []
-    for clause in rule.clauses:
+    for clause in ordered:
         if clause.negated:
             label = model.STEP_LABELS.get(clause.subtype, clause.subtype or clause.fact)
             out.append(Evidence(doc.path, doc.line(("steps",)), "steps", f"未见符合条件的{label}记录"))

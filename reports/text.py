@@ -1,0 +1,74 @@
+"""Terminal output: `prereview check` findings and `prereview rules show`, from Jinja2 templates."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from prereview.engine.dossier import STEP_DATE, STEP_LABELS
+from prereview.engine.review import VERDICTS, Review
+from prereview.engine.rulebook import SEVERITY_LABELS, Rule, severity_rank
+
+_ENV = Environment(loader=PackageLoader("prereview.reports", "templates"), undefined=StrictUndefined,
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+STEP_ORDER = list(STEP_DATE)  # procedural order of step types
+MARKS = {"blocking": "✖", "major": "▲", "advisory": "·"}
+
+
+def group_by_step(findings) -> list[tuple[str, list]]:
+    """Findings grouped by step: groups with the most severe findings first, then procedural order."""
+    groups: dict[str, list] = {}
+    for f in findings:
+        groups.setdefault(f.step, []).append(f)
+    def key(item):
+        step, items = item
+        worst = min(severity_rank(f.severity) for f in items)
+        return (worst, STEP_ORDER.index(step) if step in STEP_ORDER else len(STEP_ORDER), step)
+    return [(step, sorted(items, key=lambda f: severity_rank(f.severity))) for step, items in sorted(groups.items(), key=key)]
+
+
+def _counts(review: Review) -> dict:
+    return {s: sum(1 for f in review.findings if f.severity == s) for s in SEVERITY_LABELS}
+
+
+def cite(basis: dict) -> str:
+    return f"{basis['source']}（{basis['number']}）{basis['article']}"
+
+
+def render_text(reviews: list[Review], fail_on: str) -> str:
+    return _ENV.get_template("check.txt.j2").render(
+        reviews=reviews, group_by_step=group_by_step, counts=_counts, verdicts=VERDICTS,
+        severity_labels=SEVERITY_LABELS, step_labels=STEP_LABELS, marks=MARKS, cite=cite,
+        fail_on=fail_on, rel=_relative)
+
+
+def _relative(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def rule_summary(rule: Rule) -> dict:
+    spec = rule.spec
+    return {
+        "id": spec.id, "title": spec.title, "severity": spec.severity, "kinds": spec.kinds,
+        "implements": spec.implements, "pack": rule.pack.name, "pack_version": rule.pack.version,
+        "basis": [{"source": b.source, "number": b.number, "article": b.article,
+                   "in_force": {"from": b.in_force.from_.isoformat(),
+                                "until": b.in_force.until.isoformat() if b.in_force.until else None}}
+                  for b in spec.basis],
+    }
+
+
+def render_rule(rule: Rule) -> str:
+    when = yaml.safe_dump(rule.spec.when, allow_unicode=True, sort_keys=False).rstrip()
+    cases = []
+    for case in rule.cases:
+        changes = [yaml.safe_dump(c.model_dump(exclude_none=True), allow_unicode=True,
+                                  default_flow_style=True, width=1000).strip() for c in case.change]
+        cases.append((case, changes))
+    return _ENV.get_template("rule.txt.j2").render(
+        rule=rule, s=rule_summary(rule), when=when, cases=cases, severity_labels=SEVERITY_LABELS,
+        step_labels=STEP_LABELS, cite=cite)
