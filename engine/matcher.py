@@ -6,7 +6,10 @@ follows what was measured (README, "Engine notes"):
 - no background dispatch thread: every action runs synchronously in the caller;
 - one review at a time (a lock), one non-empty batch per review with the decision fact
   last, `delete_state` in `finally`, and the session state read for swallowed exceptions;
-- a catch-all rule that never fires, so a fact no rule uses cannot fail the batch.
+- a catch-all rule that never fires, so a fact no rule uses cannot fail the batch;
+- an anchor rule that fires once per review on the decision fact: deleting a session in
+  which no action ran crashes durable (segmentation fault, reproduced here 20 of 20), and
+  the anchor's action also proves the batch reached the engine.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from .facts import Fact
 from .rulebook import Rulebook
 
 _CATCH_ALL = {"all": [{"f_any": {"$ex": {"t": 1}}}, {"f_never": {"t": "__never__"}}]}
+_ANCHOR = {"all": [{"f_decision": {"t": "decision"}}]}
+_ANCHOR_ID = "__anchor"
 
 
 class _Host(durable.Host):
@@ -51,7 +56,8 @@ class Matcher:
         self.name = "prereview_" + rulebook.digest[:16]
         self.rulebook = rulebook
         self._hits: list | None = None
-        definition = {"__catch_all": dict(_CATCH_ALL, run=self._never)}
+        definition = {"__catch_all": dict(_CATCH_ALL, run=self._never),
+                      _ANCHOR_ID: dict(_ANCHOR, run=self._action(_ANCHOR_ID, []))}
         for rule in rulebook.rules:
             definition[rule.id] = {"all": rule.durable, "run": self._action(rule.id, rule.positive_aliases)}
         Matcher._host.register_rulesets({self.name: definition})
@@ -93,4 +99,6 @@ class Matcher:
                     hits, self._hits = self._hits, None
             if state and state.get("exception"):
                 raise EngineFailure(f"a rule action failed: {state['exception']}")
+            if (_ANCHOR_ID, ()) not in hits:
+                raise EngineFailure("the decision fact was not matched: the review did not run")
         return sorted({h for h in hits if h[0] in active})

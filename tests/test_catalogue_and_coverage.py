@@ -1,0 +1,44 @@
+"""The requirement catalogue matches shared/legal-basis.md, and every major-decision requirement is accounted for once."""
+from collections import Counter
+
+import yaml
+
+from catalogue_source import legal_basis_path, requirement_entries
+from helpers import ROOT, rulebook
+
+MAD_PREFIXES = ("MAD-", "GS-MAD-", "GS58-MAD-")
+
+
+def _catalogue():
+    return yaml.safe_load((ROOT / "rules" / "catalogue.yaml").read_text("utf-8"))["requirements"]
+
+
+def test_catalogue_lists_exactly_the_ids_of_the_shared_legal_basis():
+    text = legal_basis_path().read_text("utf-8")
+    shared = [e["id"] for e in requirement_entries(text)]
+    assert [e["id"] for e in _catalogue()] == shared
+
+
+def test_every_major_decision_requirement_is_a_rule_a_checklist_item_or_not_checkable_exactly_once():
+    ids = [e["id"] for e in _catalogue() if e["id"].startswith(MAD_PREFIXES)]
+    checklist = yaml.safe_load((ROOT / "checklists" / "major-decision.yaml").read_text("utf-8"))
+    by_rules = {req for r in rulebook().rules if "major-decision" in r.spec.kinds for req in r.spec.implements}
+    by_items = Counter(req for item in checklist["items"] for req in item.get("requirements", []))
+    not_checkable = Counter(entry["requirement"] for entry in checklist["not_checkable"])
+    places = {i: [name for name, found in (("rule", i in by_rules), ("checklist", i in by_items),
+                                           ("not_checkable", i in not_checkable)) if found] for i in ids}
+    unaccounted = sorted(i for i, where in places.items() if not where)
+    twice = sorted((i, where) for i, where in places.items() if len(where) > 1)
+    repeated = sorted(i for i, n in (by_items + not_checkable).items() if n > 1)
+    assert not unaccounted, f"未归类的要求：{unaccounted}"
+    assert not twice, f"归入多处的要求：{twice}"
+    assert not repeated, f"清单中重复出现：{repeated}"
+    assert set(by_items) | set(not_checkable) <= set(ids) | {"", None}
+
+
+def test_checklist_machine_items_name_existing_rules():
+    checklist = yaml.safe_load((ROOT / "checklists" / "major-decision.yaml").read_text("utf-8"))
+    known = {r.id for r in rulebook().rules}
+    for item in checklist["items"]:
+        if item["decided_by"] == "machine":
+            assert item["rules"] and set(item["rules"]) <= known, item["id"]
