@@ -69,10 +69,10 @@ def _rules_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pack", action="append", metavar="NAME", help="只使用指定规则包（可重复），如 national/major-decision")
 
 
-def _print_problems(err: InputError, stream=sys.stderr) -> None:
-    print(f"{err.kind}有误，无法使用（{len(err.problems)} 处）：", file=stream)
+def _print_problems(err: InputError) -> None:
+    print(f"{err.kind}有误，无法使用（{len(err.problems)} 处）：", file=sys.stderr)
     for problem in err.problems:
-        print(f"  {problem}", file=stream)
+        print(f"  {problem}", file=sys.stderr)
 
 
 def _is_dossier(path: Path) -> bool:

@@ -360,6 +360,14 @@ def _compile_atom(node, target: str, params: dict, schema: "FactSchema", kinds: 
         else:
             raise ConditionError(
                 f"条件中 {left.alias}.{left.attr} 与本子句 {target} 无关；or 的各项须引用同一子句")
+    if isinstance(right, Ref) and right.alias == left.alias:
+        raise ConditionError(f"{left.alias}.{left.attr} 与 {right.alias}.{right.attr} 属于同一记录，不能直接比较；"
+                             "需要时在 engine/facts.py 派生一个期限属性")
+    if isinstance(right, Const) and isinstance(right.value, str):
+        kind = schema.type_of(left.attr)
+        if kind in ("date", "int", "bool"):
+            raise ConditionError(f"{left.alias}.{left.attr} 是{ {'date': '日期', 'int': '数值', 'bool': '是/否'}[kind] }，"
+                                 f"不能与文字 {right.value!r} 比较；引用属性请写 别名.属性")
     if isinstance(right, Ref):
         rhs = {_side(right.alias): right.attr}
     elif isinstance(right, Arith):
@@ -439,9 +447,11 @@ def _kind_lookup(kinds: dict):
 class FactSchema:
     """The attributes and coded values each kind of fact carries (derived from the dossier model)."""
 
-    def __init__(self, attributes: dict, values: dict, step_types: list[str], material_kinds: list[str]):
+    def __init__(self, attributes: dict, values: dict, step_types: list[str], material_kinds: list[str],
+                 types: dict | None = None):
         self._attributes = attributes  # (fact, subtype) -> set(attr)
         self._values = values          # (fact, subtype, attr) -> list of codes
+        self._types = types or {}      # attr -> "date" | "int" | "bool" | "text" | "enum"
         self.step_types = step_types
         self.material_kinds = material_kinds
 
@@ -451,3 +461,6 @@ class FactSchema:
     def values(self, kind: tuple, attr: str):
         fact, subtype = kind
         return self._values.get((fact, subtype, attr))
+
+    def type_of(self, attr: str) -> str | None:
+        return self._types.get(attr)

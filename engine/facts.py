@@ -23,7 +23,8 @@ from .load import LoadedDossier
 DURATIONS = {
     "public-comment": {"days": ("closes_on", "published_on")},
     "hearing": {"notice_days": ("held_on", "announced_on"),
-                "delivery_days": ("held_on", "materials_delivered_on")},
+                "delivery_days": ("held_on", "materials_delivered_on"),
+                "participants_days": ("held_on", "participants_published_on")},
     "legality-review": {"review_days": ("opinion_on", "submitted_on")},
 }
 CHILDREN = {"experts": ("expert-review", "experts"), "units": ("interagency-consultation", "units")}
@@ -86,7 +87,7 @@ def _mat_attr(kind: str) -> str:
 
 
 def _schema() -> FactSchema:
-    attributes, values = {}, {}
+    attributes, values, types = {}, {}, {}
 
     def add(fact, subtype, cls, extra=()):
         attrs = set(extra) | {"id"}
@@ -95,10 +96,12 @@ def _schema() -> FactSchema:
                 continue
             if kind == "list":
                 attrs.add(f"{name}_count")
+                types[f"{name}_count"] = "int"
             elif kind == "model":
                 continue
             else:
                 attrs.add(name)
+                types.setdefault(name, kind)
                 if kind == "enum":
                     values[(fact, subtype, name)] = list(detail.labels)
         attributes[(fact, subtype)] = attrs
@@ -124,7 +127,14 @@ def _schema() -> FactSchema:
     for (f, s, a), v in list(values.items()):
         if f == "step" and s is not None:
             values.setdefault(("step", None, a), v)
-    return FactSchema(attributes, values, list(STEP_MODELS), MATERIAL_KINDS)
+    derived = {"date": "date", "order": "int", "materials_count": "int", "used": "bool", "has_ref": "bool",
+               "has_sha256": "bool", "in_scope": "bool", "as_of": "date"}
+    derived |= {a: "int" for d in DURATIONS.values() for a in d}
+    derived |= {_mat_attr(k): "bool" for k in MATERIAL_KINDS}
+    derived |= {flag: "bool" for flag in ("specific_group", "hearing_required", "withheld", "urgent",
+                                          "exploratory_reform", "adjusts", "adjustment_major")}
+    types.update(derived)
+    return FactSchema(attributes, values, list(STEP_MODELS), MATERIAL_KINDS, types)
 
 
 SCHEMA = _schema()

@@ -131,12 +131,15 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
     out: list[Evidence] = []
     for clause in ordered:
         if clause.negated:
-            label = model.STEP_LABELS.get(clause.subtype, clause.subtype or clause.fact)
+            label = (model.STEP_LABELS.get(clause.subtype) or model.MaterialKind.labels.get(clause.subtype)
+                     or {"experts": "专家", "units": "协商单位"}.get(clause.fact, clause.subtype or clause.fact))
             out.append(Evidence(doc.path, doc.line(("steps",)), "steps", f"未见符合条件的{label}记录"))
             continue
         fact = bound[clause.alias]
         attrs = used[clause.alias]
-        positions = [p for a in attrs for p in fact.positions(a)] or ([fact.pos] if clause.fact != "decision" else [])
+        # fields written in the file; a default the user never typed has no line of its own
+        positions = [p for a in attrs for p in fact.positions(a) if p in doc.lines]
+        positions = positions or ([fact.pos] if clause.fact != "decision" else [])
         for pos in dict.fromkeys(positions):
             out.append(Evidence(doc.path, doc.line(pos), _dotted(pos)))
     return list(dict.fromkeys(out))
