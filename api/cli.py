@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     rl = rsub.add_parser("list", help="列出全部规则")
     rl.add_argument("--format", choices=("text", "json"), default="text")
     _rules_options(rl)
+    rc = rsub.add_parser("coverage", help="法律依据目录中每项要求由哪些规则、清单项承担，或为何不可检查")
+    rc.add_argument("--kind", choices=("major-decision",), default="major-decision")
+    rc.add_argument("--format", choices=("text", "json"), default="text")
+    _rules_options(rc)
     rs = rsub.add_parser("show", help="查看一条规则：依据、条件、消息、整改与用例")
     rs.add_argument("rule_id", metavar="ID")
     _rules_options(rs)
@@ -218,6 +222,8 @@ def cmd_rules(args) -> int:
                 basis = "；".join(f"{b['source']}{b['article']}" for b in s["basis"])
                 print(f"{s['id']:<44} {s['severity']:<9} {s['title']}  [{basis}]")
         return EXIT_CLEAN
+    if args.rules_command == "coverage":
+        return _coverage(args, rulebook)
     rule = rulebook.rule(args.rule_id)
     if rule is None:
         close = [r.id for r in rulebook.rules if args.rule_id.upper() in r.id]
@@ -225,6 +231,32 @@ def cmd_rules(args) -> int:
         return EXIT_INPUT
     sys.stdout.write(render_rule(rule))
     return EXIT_CLEAN
+
+
+COVERAGE_PREFIXES = {"major-decision": ("MAD-", "GS-MAD-", "GS58-MAD-")}
+
+
+def _coverage(args, rulebook) -> int:
+    import yaml
+    from importlib import resources
+
+    from prereview.engine.rulebook import default_rules_dir, load_catalogue
+    from prereview.reports.text import coverage
+
+    catalogue = list(load_catalogue(args.rules or default_rules_dir()).values())
+    checklist = yaml.safe_load((resources.files("prereview.checklists") / f"{args.kind}.yaml").read_text("utf-8"))
+    rows = coverage(rulebook, catalogue, checklist, COVERAGE_PREFIXES[args.kind])
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        labels = {"rules": "规则", "checklist": "人工审查项", "not-checkable": "不可检查", "unaccounted": "未归类"}
+        for row in rows:
+            detail = ", ".join(row["rules"] or row["checklist"]) or (row["reason"] or "")
+            print(f"{row['requirement']:<36} {labels[row['where']]:<6} {detail}")
+        counts = {k: sum(1 for r in rows if r["where"] == k) for k in labels}
+        print("合计：" + " · ".join(f"{labels[k]} {n}" for k, n in counts.items()))
+    return EXIT_INPUT if any(r["where"] == "unaccounted" for r in rows) else EXIT_CLEAN
 
 
 def cmd_init(args) -> int:

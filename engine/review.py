@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 import prereview
 
 from . import dossier as model
-from .conditions import refs
+from .conditions import CHILD_FACTS, refs
 from .facts import Fact, as_of_date, derive
 from .load import LoadedDossier
 from .matcher import Matcher
@@ -126,7 +126,9 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
                 if alias in used and attr not in used[alias]:
                     used[alias].append(attr)
     # the record of the rule's own step comes first: that is the line a CI annotation points at
-    subject = [c for c in rule.clauses if c.subtype == rule.spec.step and c.fact == "step"][:1]
+    # (an expert or unit of that step is more precise than the step itself)
+    subject = ([c for c in rule.clauses if c.fact in CHILD_FACTS and not c.negated]
+               or [c for c in rule.clauses if c.subtype == rule.spec.step and c.fact == "step"])[:1]
     ordered = subject + [c for c in rule.clauses if c not in subject]
     out: list[Evidence] = []
     for clause in ordered:
@@ -138,7 +140,7 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
         fact = bound[clause.alias]
         attrs = used[clause.alias]
         # fields written in the file; a default the user never typed has no line of its own
-        positions = [p for a in attrs for p in fact.positions(a) if p in doc.lines]
+        positions = [p for a in attrs for p in fact.positions(a) if p in doc.lines and p != fact.pos]
         positions = positions or ([fact.pos] if clause.fact != "decision" else [])
         for pos in dict.fromkeys(positions):
             out.append(Evidence(doc.path, doc.line(pos), _dotted(pos)))

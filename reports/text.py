@@ -72,3 +72,19 @@ def render_rule(rule: Rule) -> str:
     return _ENV.get_template("rule.txt.j2").render(
         rule=rule, s=rule_summary(rule), when=when, cases=cases, severity_labels=SEVERITY_LABELS,
         step_labels=STEP_LABELS, cite=cite)
+
+
+def coverage(rulebook, catalogue: list[dict], checklist: dict, prefixes: tuple[str, ...]) -> list[dict]:
+    """Where each catalogue requirement with one of these prefixes is handled: rules, checklist, not checkable."""
+    rows = []
+    for entry in catalogue:
+        req = entry["id"]
+        if not req.startswith(prefixes):
+            continue
+        rules = sorted(r.id for r in rulebook.rules if req in r.spec.implements)
+        items = sorted(i["id"] for i in checklist.get("items", []) if req in i.get("requirements", []))
+        reasons = [n["reason"] for n in checklist.get("not_checkable", []) if n["requirement"] == req]
+        where = "rules" if rules else "checklist" if items else "not-checkable" if reasons else "unaccounted"
+        rows.append({"requirement": req, "where": where, "rules": rules, "checklist": items,
+                     "reason": reasons[0] if reasons else None, "source": entry.get("source")})
+    return rows

@@ -120,3 +120,11 @@ def test_the_installed_command_gives_byte_identical_json_across_runs(late_review
     first = subprocess.run(cmd, capture_output=True, check=False)
     second = subprocess.run(cmd, capture_output=True, check=False)
     assert first.returncode == 1 and first.stdout and first.stdout == second.stdout
+
+
+def test_rules_coverage_accounts_for_every_major_decision_requirement(capsys):
+    code, out, _ = _run(capsys, "rules", "coverage", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) >= 50
+    assert {r["where"] for r in rows} <= {"rules", "checklist", "not-checkable"}
+    assert next(r for r in rows if r["requirement"] == "MAD-LIABILITY")["where"] == "not-checkable"
