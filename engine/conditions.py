@@ -431,8 +431,13 @@ def compile_clauses(ordered: list[Clause], params: dict, schema: "FactSchema", k
                         else {"kind": kinds_filter[0]})
             for attr, value in (scope or {}).items():
                 base.append({attr: value})
-        for atom in attached[clause.alias]:
-            base.append(_compile_atom(atom, clause.alias, params, schema, _kind_lookup(kinds)))
+        atoms = sorted(attached[clause.alias], key=lambda a: _atom_rank(a, clause.alias))
+        if sum(_atom_rank(a, clause.alias) == 2 for a in atoms) > 1:
+            raise ConditionError(f"{clause.alias}：一个子句中至多一个引用其他记录的 or 条件（durable-rules 会忽略第二个）")
+        base.extend(_compile_atom(a, clause.alias, params, schema, _kind_lookup(kinds)) for a in atoms)
+        # durable ignores a comparison with another record that follows an `$or` in the same `$and`
+        # (measured): plain `$or` groups go last (a stable sort keeps the atoms' order otherwise)
+        base.sort(key=lambda part: "$or" in part and not _has_join(part))
         name = _side(clause.alias) + ("$not" if clause.negated else "")
         out.append({name: {"$and": base}})
     return out
@@ -440,6 +445,23 @@ def compile_clauses(ordered: list[Clause], params: dict, schema: "FactSchema", k
 
 def _kind_lookup(kinds: dict):
     return kinds
+
+
+def _atom_rank(atom, alias: str) -> int:
+    """Joins with other records first, then plain tests, then an `or` with a join, then plain `or`s."""
+    join = any(r.alias != alias for r in refs(atom))
+    if isinstance(atom, BoolOp):
+        return 2 if join else 3
+    return 0 if join else 1
+
+
+def _has_join(part) -> bool:
+    """Does compiled durable JSON refer to another record ({"f_x": "attr"})?"""
+    if isinstance(part, dict):
+        return any((k.startswith(ALIAS_PREFIX) and isinstance(v, str)) or _has_join(v) for k, v in part.items())
+    if isinstance(part, list):
+        return any(_has_join(p) for p in part)
+    return False
 
 
 # ---------------------------------------------------------------- what facts look like

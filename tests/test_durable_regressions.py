@@ -66,3 +66,63 @@ def test_an_exception_inside_a_rule_action_is_not_swallowed():
 
 def test_the_same_rulebook_is_compiled_once_per_process():
     assert Matcher(rulebook()) is Matcher(rulebook())
+
+
+RULE_WITH_OR_AND_JOIN = """
+id: TEST-MEETING-SOON-AFTER-SUBMISSION
+title: 测试：会议距送审不足 7 日
+kinds: [major-decision]
+implements: [MAD-LEGALITY-REVIEW-TIME]
+basis:
+  - {source: 重大行政决策程序暂行条例, number: 国务院令第713号, article: 第二十六条第二款, in_force: {from: 2019-09-01}}
+severity: major
+step: legality-review
+when:
+  - step: legality-review
+    as: review
+  - step: collective-discussion
+    as: meeting
+    where: meeting in [executive, plenary] and held_on < review.submitted_on + 7
+  - no step: hearing
+    where: record_signed in [true, false] and held_on > meeting.held_on
+message: 会议 {meeting.held_on}，送审 {review.submitted_on}
+fix: 留足审查时间
+"""
+CASES = """
+cases:
+  - {name: a, expect: fire, change: [{set: {"steps[collective-discussion].held_on": 2025-04-28}}]}
+  - {name: b, expect: quiet}
+"""
+
+
+def test_an_or_before_a_join_does_not_drop_the_join(tmp_path):
+    # durable ignores a join that follows an `$or` in the same clause; the compiler orders them
+    import shutil
+
+    from prereview.engine import load_dossier_text, load_rulebook, run_review
+    import yaml
+
+    from helpers import ROOT
+
+    rules = tmp_path / "rules"
+    pack = rules / "test" / "major-decision"
+    pack.mkdir(parents=True)
+    shutil.copy(ROOT / "rules" / "catalogue.yaml", rules)
+    shutil.copytree(ROOT / "rules" / "_fixtures", rules / "_fixtures")
+    (pack / "_pack.yaml").write_text(
+        "pack: test/major-decision\ntitle: t\nversion: '1'\nkinds: [major-decision]\n"
+        "base: ../../_fixtures/major-decision-compliant.yaml\n", "utf-8")
+    (pack / "TEST-MEETING-SOON-AFTER-SUBMISSION.yaml").write_text(RULE_WITH_OR_AND_JOIN, "utf-8")
+    (pack / "TEST-MEETING-SOON-AFTER-SUBMISSION.cases.yaml").write_text(CASES, "utf-8")
+    book = load_rulebook(rules)
+
+    def fired(held_on):
+        data = base_data()
+        for step in data["steps"]:
+            if step["type"] == "collective-discussion":
+                step["held_on"] = held_on
+        text = yaml.safe_dump(data, allow_unicode=True)
+        return [f.rule_id for f in run_review(load_dossier_text(text, "t.yaml"), book).findings]
+
+    assert fired("2025-04-28") == ["TEST-MEETING-SOON-AFTER-SUBMISSION"]  # 3 days after submission
+    assert fired("2025-05-20") == []                                       # 25 days: the join must hold
