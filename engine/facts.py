@@ -8,6 +8,7 @@ attribute came from, so a finding can cite file, line and field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import typing
 from dataclasses import dataclass, field
 from enum import Enum
@@ -71,10 +72,10 @@ def _kind_of(annotation) -> tuple[str, object]:
     return "text", None
 
 
-def _fields(cls: type[BaseModel]):
-    for name, info in cls.model_fields.items():
-        kind, detail = _kind_of(info.annotation)
-        yield name, kind, detail
+@functools.cache
+def _fields(cls: type[BaseModel]) -> tuple:
+    """(name, kind, detail) of each field of a model class, classified once per class."""
+    return tuple((name, *_kind_of(info.annotation)) for name, info in cls.model_fields.items())
 
 
 STEP_MODELS = {typing.get_args(m.model_fields["type"].annotation)[0]: m
@@ -82,6 +83,7 @@ STEP_MODELS = {typing.get_args(m.model_fields["type"].annotation)[0]: m
 MATERIAL_KINDS = list(model.MaterialKind.labels)
 
 
+@functools.cache
 def _mat_attr(kind: str) -> str:
     return "mat_" + kind.replace("-", "_")
 
