@@ -170,11 +170,14 @@ def _write_reports(reviews, directory: Path) -> None:
 
 
 def _checklist_for(review, answers_path):
-    from prereview.engine.checklist import apply_answers, load_answers, load_checklist
+    from prereview.engine.checklist import apply_answers, default_checklists_dir, load_answers, load_checklist
 
-    checklist = load_checklist(review.kind)
+    if not (default_checklists_dir() / f"{review.kind}.yaml").exists():
+        if answers_path:
+            raise InputError([Problem(str(answers_path), None, "", f"{review.kind} 尚无审查清单，无法合并答复")])
+        return None  # no checklist for this kind yet: the report shows the findings alone
     answers = load_answers(answers_path) if answers_path else None
-    return apply_answers(review, checklist, answers)
+    return apply_answers(review, load_checklist(review.kind), answers)
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

@@ -42,3 +42,11 @@ def test_checklist_machine_items_name_existing_rules():
     for item in checklist["items"]:
         if item["decided_by"] == "machine":
             assert item["rules"] and set(item["rules"]) <= known, item["id"]
+
+
+def test_every_major_decision_rule_is_decided_by_one_machine_item_of_the_checklist():
+    checklist = yaml.safe_load((ROOT / "checklists" / "major-decision.yaml").read_text("utf-8"))
+    linked = Counter(rule for item in checklist["items"] if item["decided_by"] == "machine" for rule in item["rules"])
+    rules = {r.id for r in rulebook().rules if "major-decision" in r.spec.kinds}
+    assert set(linked) == rules, sorted(rules ^ set(linked))
+    assert max(linked.values()) == 1

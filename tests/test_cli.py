@@ -128,3 +128,23 @@ def test_rules_coverage_accounts_for_every_major_decision_requirement(capsys):
     assert code == 0 and len(rows) >= 50
     assert {r["where"] for r in rows} <= {"rules", "checklist", "not-checkable"}
     assert next(r for r in rows if r["requirement"] == "MAD-LIABILITY")["where"] == "not-checkable"
+
+
+def test_report_writes_each_format_and_refuses_a_wrong_answers_file(capsys, tmp_path, late_review):
+    for name in ("r.html", "r.md", "opinion.pdf"):
+        template = "opinion" if name.startswith("opinion") else "report"
+        code, _, err = _run(capsys, "report", str(late_review), "-o", str(tmp_path / name), "--template", template)
+        assert code == 0 and (tmp_path / name).stat().st_size > 0, err
+    assert (tmp_path / "opinion.pdf").read_bytes().startswith(b"%PDF")
+    assert "合法性审查意见出具于 2025-05-25" in (tmp_path / "r.md").read_text("utf-8")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("answers:\n  MD-NO-SUCH: {result: 符合, reviewer: 张三, date: 2025-06-01}\n", "utf-8")
+    code, _, err = _run(capsys, "report", str(late_review), "-o", str(tmp_path / "x.html"), "--answers", str(answers))
+    assert code == 2 and "answers.yaml:2" in err and "MD-NO-SUCH" in err
+    assert not (tmp_path / "x.html").exists()  # nothing half-written
+
+
+def test_check_report_dir_writes_html_and_pdf_per_dossier(capsys, tmp_path, late_review):
+    code, _, _ = _run(capsys, "check", str(late_review), "--report-dir", str(tmp_path / "out"))
+    assert code == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["late.html", "late.pdf"]

@@ -1,0 +1,87 @@
+"""Render a Review as the pre-review report (预审报告) or the draft review opinion
+(合法性审查意见书草稿), in HTML, PDF or Markdown.
+
+HTML and Markdown come from Jinja2 templates with autoescaping on; the PDF is the HTML
+laid out by WeasyPrint with reports/assets/official.css (GB/T 9704-2012 page model) and
+a URL fetcher that serves only the project's own assets.
+"""
+from __future__ import annotations
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from prereview.engine.checklist import ChecklistResult
+from prereview.engine.review import Review
+
+from .fetcher import ASSET_DIRS, HERE, AssetFetcher
+from .view import build_context, cn_date, cn_number
+
+TEMPLATES = ("report", "opinion")
+FORMATS = ("html", "pdf", "md")
+CSS = HERE / "assets" / "official.css"
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]!#|~"})
+
+
+def _md(value) -> str:
+    """Markdown output of dossier text: Markdown punctuation neutralised, HTML escaped, one line.
+
+    A Markdown viewer would otherwise turn ![x](http://…) in a dossier into an image fetch,
+    or <img …> into an element. Markup values come from the templates and pass unchanged.
+    """
+    if isinstance(value, Markup):
+        return str(value)
+    if value is None:
+        return ""
+    text = str(value).translate(_MD_SPECIAL)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
+
+
+def _environment(markdown: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        autoescape=not markdown, finalize=_md if markdown else None,
+    )
+    env.filters["cn_date"] = cn_date
+    env.filters["cn_number"] = cn_number
+    return env
+
+
+_HTML_ENV = _environment(markdown=False)
+_MD_ENV = _environment(markdown=True)
+
+
+def render_html(review: Review, *, template: str = "report", checklist: ChecklistResult | None = None) -> str:
+    ctx = build_context(review, checklist, template)
+    return _HTML_ENV.get_template(f"{template}.html.j2").render(
+        **ctx, css=Markup(CSS.read_text(encoding="utf-8")))
+
+
+def render_markdown(review: Review, *, template: str = "report", checklist: ChecklistResult | None = None) -> str:
+    ctx = build_context(review, checklist, template)
+    return _MD_ENV.get_template(f"{template}.md.j2").render(**ctx)
+
+
+def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> bytes:
+    """Lay out HTML with WeasyPrint, loading nothing but the project's assets."""
+    from weasyprint import HTML  # imported late: HTML and Markdown work without WeasyPrint's libraries
+
+    fetcher = fetcher or AssetFetcher()
+    base = ASSET_DIRS[0].as_uri() + "/"
+    return HTML(string=html, base_url=base, url_fetcher=fetcher).write_pdf()
+
+
+def render_report(review: Review, *, template: str = "report", fmt: str = "html",
+                  checklist: ChecklistResult | None = None) -> bytes:
+    """The report or the draft opinion as bytes in html, pdf or md."""
+    if template not in TEMPLATES:
+        raise ValueError(f"未知的报告模板 {template!r}，应为 {' / '.join(TEMPLATES)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"未知的报告格式 {fmt!r}，应为 {' / '.join(FORMATS)}")
+    if fmt == "md":
+        return render_markdown(review, template=template, checklist=checklist).encode("utf-8")
+    html = render_html(review, template=template, checklist=checklist)
+    if fmt == "html":
+        return html.encode("utf-8")
+    return html_to_pdf(html)

@@ -1,0 +1,259 @@
+"""What the report and opinion templates show, built from a Review (never from the rule engine).
+
+Everything here is plain data with Chinese labels already applied, so the HTML and the
+Markdown templates stay free of logic and both say the same thing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from prereview.engine import dossier as model
+from prereview.engine.checklist import HEADS, PENDING, REVIEWER_PACK, ChecklistResult, load_materials, materials_status
+from prereview.engine.review import VERDICTS, Finding, Review
+from prereview.engine.rulebook import SEVERITY_LABELS
+
+from .text import group_by_step
+from .timeline import build_timeline
+
+KIND_LABELS = model.Kind.labels
+CONCLUSIONS = {  # verdict -> proposed conclusion of the draft opinion (legal-basis.md 10)
+    "pass": "建议提交审议",
+    "fix-then-submit": "建议修改完善后提交审议",
+    "blocked": "建议暂不提交审议",
+}
+HEAD_QUESTIONS = {  # 条例第二十七条, for a head no checklist item covers
+    "authority": "决策事项是否符合法定权限（条例第二十七条第一项）",
+    "procedure": "决策草案的形成是否履行相关法定程序（条例第二十七条第二项）",
+    "content": "决策草案内容是否符合有关法律、法规、规章和国家政策的规定（条例第二十七条第三项）",
+}
+NO_HEAD_DEFAULT = "procedure"  # a finding no checklist item claims is a procedural defect: rules check steps
+
+
+def cn_date(value) -> str:
+    """2025-04-25 -> 2025年4月25日 (official documents write dates this way)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def cn_number(n: int) -> str:
+    """1 -> 一, 12 -> 十二: the numbering of official-document headings (一、（一）)."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+
+
+def relative(path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path
+
+
+_DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号$")
+
+
+def citation(basis: dict) -> dict:
+    """One basis entry as the text a reader checks: 《document》（number）article, and when in force."""
+    source = basis.get("source", "").strip("《》")
+    text = source if _DOC_NUMBER.search(source) else f"《{source}》"  # a bare 文号 takes no title marks
+    if basis.get("number") and basis["number"] not in source:
+        text += f"（{basis['number']}）"
+    text += basis.get("article") or ""
+    force = basis.get("in_force") or {}
+    if force.get("from") and force.get("until"):
+        in_force = f"{cn_date(force['from'])}起施行，{cn_date(force['until'])}失效"
+    elif force.get("from"):
+        in_force = f"{cn_date(force['from'])}起施行，现行有效"
+    else:
+        in_force = ""
+    return {"text": text, "in_force": in_force}
+
+
+def _materials_of(dossier: model.Dossier | None, field: str) -> list[str]:
+    """Names of the materials registered for the step an evidence field points at."""
+    m = re.match(r"steps\[(\d+)\]", field)
+    if dossier is None or not m or int(m.group(1)) >= len(dossier.steps):
+        return []
+    names = {mat.id: mat.name for mat in dossier.materials}
+    return [names.get(mid, mid) for mid in dossier.steps[int(m.group(1))].materials]
+
+
+def finding_view(f: Finding, dossier) -> dict:
+    evidence: dict[str, list[dict]] = {}  # file -> the lines and fields looked at in it
+    materials: list[str] = []
+    for e in f.evidence:
+        evidence.setdefault(relative(e.path), []).append({"line": e.line, "field": e.field, "note": e.note})
+        materials += [m for m in _materials_of(dossier, e.field) if m not in materials]
+    return {
+        "rule_id": f.rule_id, "severity": f.severity, "severity_label": SEVERITY_LABELS[f.severity],
+        "title": f.title, "message": f.message, "fix": f.fix, "pack": f.pack,
+        "manual": f.pack == REVIEWER_PACK, "step_label": model.STEP_LABELS.get(f.step, f.step or "其他"),
+        "basis": [citation(b) for b in f.basis], "materials": materials,
+        "evidence": [{"path": path, "entries": entries} for path, entries in evidence.items()],
+    }
+
+
+def _counts(findings) -> dict:
+    return {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_LABELS}
+
+
+def _decision(review: Review) -> dict:
+    d = review.dossier.decision if review.dossier else None
+    out = {"title": review.title, "kind": review.kind, "kind_label": KIND_LABELS.get(review.kind, review.kind),
+           "path": relative(review.path), "as_of": review.receipt.get("as_of", ""),
+           "organ": "", "level": "", "sponsor": "", "stage": "", "scope": "", "excluded": ""}
+    if d is not None:
+        out.update({
+            "organ": d.organ.name, "level": model.Level.labels[d.organ.level], "sponsor": d.sponsor,
+            "stage": model.Stage.labels[d.stage],
+            "scope": model.Scope.labels[d.scope] if d.scope else "",
+            "excluded": model.Excluded.labels[d.excluded] if d.excluded else "",
+        })
+    return out
+
+
+def _checklist(result: ChecklistResult | None) -> dict | None:
+    if result is None:
+        return None
+    rows = []
+    for r in result.items:
+        a = r.answer
+        rows.append({
+            "id": r.item.id, "head": r.head_label, "title": r.item.title, "status": r.status,
+            "machine": r.machine, "rules": r.item.rules, "guidance": r.item.guidance.strip(),
+            "basis": [citation(b)["text"] for b in r.item.citations()],
+            "note": a.note.strip() if a else "", "reviewer": a.reviewer if a else "",
+            "date": a.date.isoformat() if a else "", "findings": [f.rule_id for f in r.findings],
+        })
+    return {
+        "title": result.title, "path": relative(result.path),
+        "answers_path": relative(result.answers_path) if result.answers_path else "",
+        "machine": [r for r in rows if r["machine"]], "manual": [r for r in rows if not r["machine"]],
+        "pending": [r for r in rows if r["status"] == PENDING], "counts": result.counts(),
+        "not_checkable": [{"requirement": n.requirement, "reason": n.reason} for n in result.not_checkable],
+    }
+
+
+def _materials(review: Review, spec) -> dict | None:
+    if spec is None or review.dossier is None:
+        return None
+    rows = materials_status(review.dossier, spec)
+    missing = [r for r in rows if r.required and not r.present]
+    package = {"review": "送审", "meeting": "提请讨论"}
+    return {
+        "title": spec.title,
+        "rows": [{"label": r.label, "kind": r.kind, "package": package[r.package], "required": r.required,
+                  "when": r.when, "present": r.present, "status": r.status, "basis": r.basis} for r in rows],
+        "missing": [r.label for r in missing], "complete": not missing,
+        "received": [m.name for m in review.dossier.materials],
+        "regulation": citation({"source": spec.governing[0].source})["text"] if spec.governing else "",
+    }
+
+
+def _receipt(review: Review) -> dict:
+    r = review.receipt
+    book = r.get("rulebook", {})
+    return {
+        "engine": f"{r.get('engine', {}).get('name', 'prereview')} {r.get('engine', {}).get('version', '')}".strip(),
+        "packs": [f"{p.get('name')} {p.get('version', '')}".strip() + (f"（sha256 {p['sha256']}）" if p.get("sha256") else "")
+                  for p in book.get("packs", [])],
+        "rules": book.get("rules", ""), "rulebook_sha256": book.get("sha256", ""),
+        "dossier_sha256": r.get("dossier_sha256", ""), "as_of": r.get("as_of", ""),
+        "rules_applied": r.get("rules_applied", len(review.applied_rules)),
+        "calendar": r.get("calendar", "未使用工作日历（本版本按日历日计算期限）"),
+        "generated_at": r.get("generated_at") or r.get("time") or "",
+    }
+
+
+def _heads(review: Review, checklist: dict | None, result: ChecklistResult | None, dossier) -> list[dict]:
+    """Findings and reviewer items under the statutory heads 权限 / 程序 / 内容 (条例第二十七条)."""
+    heads = []
+    for code, label in HEADS.items():
+        findings = [finding_view(f, dossier) for f in review.findings
+                    if ((result.head_of(f.rule_id) if result else None) or NO_HEAD_DEFAULT) == code]
+        items = [r for r in (checklist["manual"] if checklist else []) if r["head"] == label]
+        heads.append({"code": code, "label": label, "findings": findings,
+                      "confirmed": [r for r in items if r["status"] in ("符合", "不适用")],
+                      "pending": [r for r in items if r["status"] == PENDING]})
+    return heads
+
+
+def _opinion(review: Review, ctx: dict, result: ChecklistResult | None) -> dict:
+    d = review.dossier
+    review_steps = [s for s in (d.steps if d else []) if s.type == "legality-review"]
+    step = review_steps[-1] if review_steps else None
+    fixes = []
+    for f in review.findings:
+        if f.fix and f.fix not in [x["fix"] for x in fixes]:
+            fixes.append({"rule_id": f.rule_id, "title": f.title, "fix": f.fix})
+    documents: dict[str, str] = {}  # document name -> how it is cited (with its number when known)
+    bases = [{"source": g.source, "number": g.number} for g in (ctx["materials_spec"].governing
+                                                              if ctx["materials_spec"] else [])]
+    bases += [b for f in review.findings for b in f.basis]
+    bases += [b for r in (result.items if result else []) for b in r.item.citations()]
+    for b in bases:
+        name = b["source"].strip("《》")
+        if name not in documents or (b.get("number") and "（" not in documents[name]):
+            documents[name] = citation({"source": name, "number": b.get("number", "")})["text"]
+    blocking = [f for f in review.findings if f.severity == "blocking"]
+    return {
+        "reviewer": step.reviewer if step else "",
+        "received_on": cn_date(step.submitted_on) if step else "",
+        "conclusion": CONCLUSIONS[review.verdict],
+        "heads": _heads(review, ctx["checklist"], result, d),
+        "suggestions": fixes, "documents": list(documents.values()),
+        "blocking_titles": [f.title for f in blocking],
+        "adviser_opinion": [m.name for m in (d.materials if d else []) if m.kind == "legal-adviser-opinion"],
+    }
+
+
+def build_context(review: Review, checklist: ChecklistResult | None, template: str) -> dict:
+    dossier = review.dossier
+    spec = load_materials(review.kind)
+    ctx = {
+        "decision": _decision(review),
+        "verdict": {"code": review.verdict, "label": VERDICTS[review.verdict], "counts": _counts(review.findings),
+                    "total": len(review.findings)},
+        "groups": [{"step": step, "label": model.STEP_LABELS.get(step, step or "其他"),
+                    "findings": [finding_view(f, dossier) for f in items]}
+                   for step, items in group_by_step(review.findings)],
+        "checklist": _checklist(checklist),
+        "materials": _materials(review, spec),
+        "materials_spec": spec,
+        "receipt": _receipt(review),
+        "timeline": build_timeline(review),
+        "steps": _steps(review),
+        "severity_labels": SEVERITY_LABELS,
+        "heads_question": HEAD_QUESTIONS,
+    }
+    if template == "opinion":
+        ctx["opinion"] = _opinion(review, ctx, checklist)
+    return ctx
+
+
+def _step_order(step: str) -> tuple:
+    order = list(model.STEP_DATE)
+    return (order.index(step) if step in order else len(order), step)
+
+
+def _steps(review: Review) -> list[dict]:
+    """The procedure as a table (the Markdown report's stand-in for the timeline picture)."""
+    if review.dossier is None:
+        return []
+    flagged = {f.step for f in review.findings}
+    rows = []
+    for s in sorted(review.dossier.steps, key=lambda s: getattr(s, model.STEP_DATE[s.type])):
+        rows.append({"label": model.STEP_LABELS[s.type], "date": getattr(s, model.STEP_DATE[s.type]).isoformat(),
+                     "flagged": s.type in flagged})
+    present = {s.type for s in review.dossier.steps}
+    rows += [{"label": model.STEP_LABELS.get(t, t), "date": "卷宗中未见记录", "flagged": True}
+             for t in sorted(flagged - present, key=_step_order) if t]
+    return rows
