@@ -88,13 +88,15 @@ class _Values(dict):
         self.bound, self.params = bound, params
 
     def value(self, key: str) -> str:
+        """`{alias.attr}`, or `{alias.attr|text}` to say `text` when the dossier leaves it empty."""
+        key, _, default = key.partition("|")
         alias, _, attr = key.partition(".")
         if alias == "param":
             return str(self.params[attr])
         fact = self.bound[alias]
         if attr in fact.display:
             return fact.display[attr]
-        return "（未填）"
+        return default or "（未填）"
 
 
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
@@ -122,7 +124,7 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
     for text in (rule.spec.message,):
         for _, name, _, _ in string.Formatter().parse(text):
             if name and not name.startswith("param."):
-                alias, _, attr = name.partition(".")
+                alias, _, attr = name.partition("|")[0].partition(".")
                 if alias in used and attr not in used[alias]:
                     used[alias].append(attr)
     # the record of the rule's own step comes first: that is the line a CI annotation points at

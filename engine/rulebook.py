@@ -146,7 +146,7 @@ class Rulebook:
 
     def receipt(self) -> dict:
         return {"packs": [{"name": p.name, "version": p.version} for p in self.packs],
-                "rules": len(self.rules), "sha256": self.digest}
+                "rules": len(self.rules), "params": dict(sorted(self.params.items())), "sha256": self.digest}
 
 
 def default_rules_dir() -> Path:
@@ -215,7 +215,7 @@ def _load_rule(path: Path, pack: Pack, params: dict, catalogue: dict) -> tuple[R
             problems.append(_rule_problem(doc, (name,), f"模板格式错误：{exc}"))
             continue
         for ph in fields:
-            alias, _, attr = ph.partition(".")
+            alias, _, attr = ph.partition("|")[0].partition(".")
             if alias == "param":
                 if attr not in params:
                     problems.append(_rule_problem(doc, (name,), f"模板引用了未定义的参数 {ph}"))

@@ -16,6 +16,7 @@ LABEL_W = 138          # left column for step names and dates
 RIGHT = 590
 TOP = 30               # below the axis labels
 ROW_H = 24
+# statutory figures, used only when the review's rulebook does not set them (a test rulebook)
 DEFAULT_PARAMS = {"comment_days": 30, "legality_review_working_days": 7, "hearing_delivery_days": 7}
 
 # steps drawn as a span: step type -> (start field, end field)
@@ -109,7 +110,7 @@ def build_timeline(review) -> Timeline | None:
     d = review.dossier
     if d is None or not d.steps:
         return None
-    params = {**DEFAULT_PARAMS, **review.receipt.get("params", {})}
+    params = {**DEFAULT_PARAMS, **review.receipt.get("rulebook", {}).get("params", {})}
     order = list(STEP_DATE)
     steps = sorted(enumerate(d.steps), key=lambda p: (_start(p[1]), order.index(p[1].type)))
     red_idx, red_types = _red_steps(review)

@@ -1,0 +1,71 @@
+"""Lint of the rule files: what every rule must carry, and that a broken rule is an error, never skipped."""
+import shutil
+
+import pytest
+
+from prereview.engine import RuleError, load_rulebook
+from prereview.engine.cases import run_case
+
+from helpers import ROOT, rulebook
+
+RULE = ROOT / "rules" / "national" / "major-decision" / "MAD-LEGALITY-REVIEW-BEFORE-MEETING.yaml"
+
+
+def test_every_rule_cites_document_number_article_and_dates_and_has_message_fix_and_cases():
+    book = rulebook()
+    assert len(book.rules) >= 40
+    for rule in book.rules:
+        spec = rule.spec
+        assert spec.message.strip() and spec.fix.strip(), rule.id
+        for basis in spec.basis:
+            assert basis.source and basis.number and basis.in_force.from_, rule.id
+            assert "条" in basis.article or "（" in basis.article, (rule.id, basis.article)
+        assert {c.expect for c in rule.cases} == {"fire", "quiet"}, rule.id
+
+
+def test_firing_cases_give_messages_with_every_fact_filled_in():
+    book = rulebook()
+    for rule in book.rules:
+        for case in rule.cases:
+            if case.expect == "fire":
+                for message in run_case(rule, book, case).messages:
+                    assert "（未填）" not in message and "{" not in message, (rule.id, case.name, message)
+
+
+def _broken(tmp_path, old: str, new: str):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    target = rules / RULE.relative_to(ROOT / "rules")
+    text = target.read_text("utf-8")
+    assert old in text
+    target.write_text(text.replace(old, new, 1), "utf-8")
+    with pytest.raises(RuleError) as info:
+        load_rulebook(rules)
+    return [p for p in info.value.problems if p.path.endswith(target.name)]
+
+
+@pytest.mark.parametrize("old,new,field", [
+    ("article: 第二十五条第一款", "article: 二十五", "basis[0].article"),
+    ("in_force: {from: 2019-09-01}", "in_force: {}", "basis[0].in_force.from"),
+    ("implements: [MAD-LEGALITY-REVIEW-REQUIRED", "implements: [MAD-NO-SUCH-REQUIREMENT", "implements.0"),
+    ("severity: blocking", "severity: fatal", "severity"),
+    ("fix: ", "fixes: ", "fixes"),
+    ("id: MAD-LEGALITY-REVIEW-BEFORE-MEETING", "id: MAD-SOMETHING-ELSE", "id"),
+])
+def test_a_broken_rule_file_is_an_error_naming_file_and_field(tmp_path, old, new, field):
+    problems = _broken(tmp_path, old, new)
+    assert any(p.field == field and p.line for p in problems), [str(p) for p in problems]
+
+
+def test_a_rule_without_cases_or_without_a_quiet_case_is_an_error(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    cases = rules / RULE.relative_to(ROOT / "rules")
+    cases = cases.with_name(cases.stem + ".cases.yaml")
+    text = cases.read_text("utf-8").replace("expect: quiet", "expect: fire")
+    cases.write_text(text, "utf-8")
+    with pytest.raises(RuleError, match="quiet"):
+        load_rulebook(rules)
+    cases.unlink()
+    with pytest.raises(RuleError, match="缺少用例文件"):
+        load_rulebook(rules)
