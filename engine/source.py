@@ -69,6 +69,26 @@ def _walk(node: yaml.Node, pos: Pos, lines: dict, problems: list, path: str, loa
     return value
 
 
+# PyYAML's most common complaints, said in Chinese (the original follows in parentheses)
+_YAML_HINTS = (
+    ("found character '\\t'", "含有制表符（Tab）：YAML 只能用空格缩进"),
+    ("mapping values are not allowed here", "此处不能出现“键: 值”：常见原因是冒号后缺少空格、值中含未加引号的冒号，或缩进错误"),
+    ("could not find expected ':'", "缺少冒号“:”，或上一行的引号未闭合"),
+    ("expected <block end>", "缩进不一致：同一层的键应当对齐"),
+    ("found unexpected end of stream", "文件意外结束：引号或括号未闭合"),
+    ("expected ',' or '}'", "花括号 {…} 未闭合或缺少逗号"),
+    ("expected ',' or ']'", "方括号 […] 未闭合或缺少逗号；含 [ ] 的路径须写成块格式或加引号"),
+    ("found undefined alias", "使用了未定义的锚点别名（*名称）"),
+)
+
+
+def _explain(problem: str) -> str:
+    for needle, hint in _YAML_HINTS:
+        if needle in problem:
+            return f"{hint}（{problem}）"
+    return problem
+
+
 def parse_text(text: str, path: str) -> tuple[Located | None, list[Problem]]:
     """Parse YAML (JSON is YAML) text; return the document or the problems found."""
     loader = _Loader(text)
@@ -82,7 +102,7 @@ def parse_text(text: str, path: str) -> tuple[Located | None, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        return None, [Problem(path, line, "", f"无法解析 YAML/JSON：{exc.problem or exc}",
+        return None, [Problem(path, line, "", f"无法解析 YAML/JSON：{_explain(str(exc.problem or exc))}",
                               "合法的 YAML 或 JSON")]
     except yaml.YAMLError as exc:
         return None, [Problem(path, None, "", f"无法解析 YAML/JSON：{exc}", "合法的 YAML 或 JSON")]

@@ -105,3 +105,10 @@ def test_unreadable_and_empty_files(tmp_path):
     with pytest.raises(DossierError) as info:
         load_dossier(latin)
     assert "UTF-8" in info.value.problems[0].message
+
+
+def test_common_yaml_mistakes_are_explained_in_chinese():
+    (p,) = _problems(GOOD_HEAD + "\tsteps: []\n")
+    assert p.line == 8 and "制表符" in p.message
+    (p,) = _problems('{"decision": {"title": "x",\n')
+    assert "未闭合" in p.message
