@@ -76,6 +76,7 @@ _YAML_HINTS = (
     ("could not find expected ':'", "缺少冒号“:”，或上一行的引号未闭合"),
     ("expected <block end>", "缩进不一致：同一层的键应当对齐"),
     ("found unexpected end of stream", "文件意外结束：引号或括号未闭合"),
+    ("but found '<stream end>'", "文件意外结束：引号或括号未闭合"),
     ("expected ',' or '}'", "花括号 {…} 未闭合或缺少逗号"),
     ("expected ',' or ']'", "方括号 […] 未闭合或缺少逗号；含 [ ] 的路径须写成块格式或加引号"),
     ("found undefined alias", "使用了未定义的锚点别名（*名称）"),
