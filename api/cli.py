@@ -157,11 +157,17 @@ def _rules_broken(args, err: RuleError, problems: list[Problem]) -> int:
     return EXIT_INPUT
 
 
+def _stamp(review) -> None:
+    """A filed report says when it was made; the JSON receipt stays time-free (byte-identical runs)."""
+    review.receipt["generated_at"] = dt.datetime.now().astimezone().isoformat(timespec="minutes")
+
+
 def _write_reports(reviews, directory: Path) -> None:
     from prereview.reports.render import render_report
 
     directory.mkdir(parents=True, exist_ok=True)
     for review in reviews:
+        _stamp(review)
         for fmt in ("html", "pdf"):
             target = directory / f"{Path(review.path).stem}.{fmt}"
             _write_atomically(target, render_report(review, template="report", fmt=fmt,
@@ -202,6 +208,7 @@ def cmd_report(args) -> int:
     except InputError as err:
         _print_problems(err)
         return EXIT_INPUT
+    _stamp(review)
     _write_atomically(args.output, render_report(review, template=args.template, fmt=fmt, checklist=checklist))
     print(f"已写出{'预审报告' if args.template == 'report' else '审查意见书草稿'}：{args.output}", file=sys.stderr)
     return EXIT_CLEAN

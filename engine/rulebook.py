@@ -108,6 +108,7 @@ class Pack:
     requires_in_scope: bool
     params: dict
     base: Path | None
+    digest: str = ""  # sha256 of the pack's files
 
 
 @dataclass
@@ -145,7 +146,7 @@ class Rulebook:
         return next((r for r in self.rules if r.id == rule_id), None)
 
     def receipt(self) -> dict:
-        return {"packs": [{"name": p.name, "version": p.version} for p in self.packs],
+        return {"packs": [{"name": p.name, "version": p.version, "sha256": p.digest} for p in self.packs],
                 "rules": len(self.rules), "params": dict(sorted(self.params.items())), "sha256": self.digest}
 
 
@@ -276,8 +277,11 @@ def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None)
     hasher = hashlib.sha256()
     seen: dict[str, Path] = {}
     for pack in loaded_packs:
+        pack_hasher = hashlib.sha256()
         for path in sorted(pack.directory.glob("*.yaml")):
-            hasher.update(path.relative_to(rules_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            entry = path.relative_to(rules_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
+            hasher.update(entry)
+            pack_hasher.update(entry)
             if path.name.startswith("_") or path.name.endswith(".cases.yaml"):
                 continue
             rule, errs = _load_rule(path, pack, params, catalogue)
@@ -289,6 +293,7 @@ def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None)
             seen[rule.id] = path
             problems.extend(_load_cases(rule))
             rules.append(rule)
+        pack.digest = pack_hasher.hexdigest()
     hasher.update((rules_dir / "catalogue.yaml").read_bytes())
     if problems:
         raise RuleError(problems)

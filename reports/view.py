@@ -165,6 +165,7 @@ def _receipt(review: Review) -> dict:
         "engine": f"{r.get('engine', {}).get('name', 'prereview')} {r.get('engine', {}).get('version', '')}".strip(),
         "packs": [f"{p.get('name')} {p.get('version', '')}".strip() + (f"（sha256 {p['sha256']}）" if p.get("sha256") else "")
                   for p in book.get("packs", [])],
+        "pack_names": [f"{p.get('name')} {p.get('version', '')}".strip() for p in book.get("packs", [])],
         "rules": book.get("rules", ""), "rulebook_sha256": book.get("sha256", ""),
         "dossier_sha256": r.get("dossier_sha256", ""), "as_of": r.get("as_of", ""),
         "rules_applied": r.get("rules_applied", len(review.applied_rules)),
