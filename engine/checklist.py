@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from . import dossier as model
 from .errors import AnswersError, InputError, Problem
 from .load import problems_from_validation
-from .review import Evidence, Finding, Review
-from .rulebook import SEVERITIES, severity_rank
+from .review import Evidence, Finding, Review, finding_sort_key, verdict_of
+from .rulebook import SEVERITIES
 from .source import Located, read_file
 
 HEADS = {"authority": "权限", "procedure": "程序", "content": "内容"}  # 条例第二十七条
@@ -290,18 +290,6 @@ class ChecklistResult:
         return {s: sum(1 for r in self.items if r.status == s) for s in (*RESULTS, PENDING)}
 
 
-def _finding_key(f: Finding):
-    return (severity_rank(f.severity), f.step, f.rule_id, f.message, [(e.line or 0, e.field) for e in f.evidence])
-
-
-def verdict_of(findings: list[Finding]) -> str:
-    if any(f.severity == "blocking" for f in findings):
-        return "blocked"
-    if any(f.severity == "major" for f in findings):
-        return "fix-then-submit"
-    return "pass"
-
-
 def _answer_finding(item: Item, answer: Answer, answers: Answers) -> Finding:
     return Finding(
         rule_id=item.id, severity=item.severity, title=item.title,
@@ -350,7 +338,7 @@ def apply_answers(review: Review, checklist: Checklist, answers: Answers | None)
         results.append(ItemResult(item, answer.result, linked, answer, answers.lines[item.id]))
     present = {(f.rule_id, f.pack) for f in review.findings}
     review.findings.extend(f for f in added if (f.rule_id, f.pack) not in present)
-    review.findings.sort(key=_finding_key)
+    review.findings.sort(key=finding_sort_key)
     review.verdict = verdict_of(review.findings)
     return ChecklistResult(checklist.kind, checklist.title, checklist.path, results,
                            list(checklist.not_checkable), answers.path if answers else None)

@@ -103,14 +103,31 @@ _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _FOLD = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
 
 
+def fold_cjk(text: str) -> str:
+    """YAML folding turns line breaks into spaces; Chinese text has none between characters."""
+    return _FOLD.sub("", text).strip()
+
+
 def _render(template: str, values: _Values) -> str:
     out = []
     for literal, name, _, _ in string.Formatter().parse(template):
         out.append(literal)
         if name:
             out.append(values.value(name))
-    # YAML folding turns line breaks into spaces; Chinese text has none between characters
-    return _FOLD.sub("", "".join(out)).strip()
+    return fold_cjk("".join(out))
+
+
+def finding_sort_key(f: Finding) -> tuple:
+    """Severity first, then step, rule and message: never the order of records in the file."""
+    return (severity_rank(f.severity), f.step, f.rule_id, f.message, [(e.line or 0, e.field) for e in f.evidence])
+
+
+def verdict_of(findings: list[Finding]) -> str:
+    if any(f.severity == "blocking" for f in findings):
+        return "blocked"
+    if any(f.severity == "major" for f in findings):
+        return "fix-then-submit"
+    return "pass"
 
 
 def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
@@ -165,21 +182,12 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
         findings.append(Finding(
             rule_id=rule.id, severity=spec.severity, title=spec.title,
             message=_render(spec.message, values), implements=list(spec.implements),
-            basis=[{"source": b.source, "number": b.number, "article": b.article,
-                    "in_force": {"from": b.in_force.from_.isoformat(),
-                                 "until": b.in_force.until.isoformat() if b.in_force.until else None}}
-                   for b in spec.basis],
+            basis=[b.to_dict() for b in spec.basis],
             evidence=_evidence(rule, bound, loaded.doc), fix=_render(spec.fix, values),
             step=spec.step, pack=rule.pack.name,
         ))
-    findings.sort(key=lambda f: (severity_rank(f.severity), f.step, f.rule_id, f.message,
-                                 [(e.line or 0, e.field) for e in f.evidence]))
-    if any(f.severity == "blocking" for f in findings):
-        verdict = "blocked"
-    elif any(f.severity == "major" for f in findings):
-        verdict = "fix-then-submit"
-    else:
-        verdict = "pass"
+    findings.sort(key=finding_sort_key)
+    verdict = verdict_of(findings)
     receipt = {
         "engine": {"name": "prereview", "version": prereview.__version__},
         "rulebook": rulebook.receipt(),

@@ -46,6 +46,12 @@ class Basis(_Strict):
     level: Literal["V1", "V2", "verified"] = Field(default="V1", description="核实程度（见 legal-basis.md 0.1）")
     note: str | None = None
 
+    def to_dict(self) -> dict:
+        """The citation as findings, reports and machine formats carry it."""
+        return {"source": self.source, "number": self.number, "article": self.article,
+                "in_force": {"from": self.in_force.from_.isoformat(),
+                             "until": self.in_force.until.isoformat() if self.in_force.until else None}}
+
 
 class RuleFile(_Strict):
     id: Annotated[str, Field(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)+$")]

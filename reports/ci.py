@@ -16,15 +16,17 @@ import re
 import string
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 import prereview
 from prereview.engine.errors import Problem
-from prereview.engine.review import VERDICTS, Evidence, Finding, Review
+from prereview.engine.review import VERDICTS, Evidence, Finding, Review, fold_cjk
 from prereview.engine.rulebook import SEVERITIES, SEVERITY_LABELS, Rule, Rulebook, severity_rank
+
+from .common import cite, cite_in_force, counts, display_path
 
 FORMATS = ("sarif", "junit", "github", "markdown")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -56,20 +58,6 @@ def render_ci(fmt: str, reviews: list[Review], rulebook: Rulebook | None, *, fai
 
 # ---------------------------------------------------------------- shared helpers
 
-def display_path(path: str) -> str:
-    """The path as a CI tool shows it: relative to the current directory when possible, '/'-separated."""
-    text = str(path).replace("\\", "/")
-    p = Path(text)
-    if p.is_absolute():
-        try:
-            text = p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-        except (ValueError, OSError):
-            return text
-    else:
-        text = PurePosixPath(text).as_posix()
-    return text.removeprefix("./")
-
-
 def artifact_uri(path: str) -> str:
     """A URI reference for a dossier path (relative when possible), percent-encoding spaces and non-ASCII."""
     shown = display_path(path)
@@ -78,27 +66,8 @@ def artifact_uri(path: str) -> str:
     return quote(shown, safe="/-._~!$&'()*+,;=@")
 
 
-def cite(basis: dict) -> str:
-    """重大行政决策程序暂行条例（国务院令第713号）第二十五条第一款"""
-    return f"{basis['source']}（{basis['number']}）{basis['article']}"
-
-
-def cite_in_force(basis: dict) -> str:
-    """The citation with its period in force: …，2019-09-01 起施行[，… 失效]"""
-    period = basis.get("in_force") or {}
-    text = cite(basis)
-    if period.get("from"):
-        text += f"，{period['from']} 起施行"
-    if period.get("until"):
-        text += f"，{period['until']} 失效"
-    return text
-
-
 def _spec_basis(rule: Rule) -> list[dict]:
-    return [{"source": b.source, "number": b.number, "article": b.article,
-             "in_force": {"from": b.in_force.from_.isoformat(),
-                          "until": b.in_force.until.isoformat() if b.in_force.until else None}}
-            for b in rule.spec.basis]
+    return [b.to_dict() for b in rule.spec.basis]
 
 
 def _generic(template: str, params: dict) -> str:
@@ -109,18 +78,13 @@ def _generic(template: str, params: dict) -> str:
         if name:
             alias, _, attr = name.partition(".")
             out.append(str(params[attr]) if alias == "param" and attr in params else "〔…〕")
-    return re.sub(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])",
-                  "", "".join(out)).strip()
+    return fold_cjk("".join(out))
 
 
 def primary_evidence(finding: Finding, review: Review | None = None) -> Evidence | None:
     """Where a finding is annotated: its first evidence, which the engine makes the record of the
     rule's own step (the offending step or field)."""
     return finding.evidence[0] if finding.evidence else None
-
-
-def counts(review: Review) -> dict[str, int]:
-    return {s: sum(1 for f in review.findings if f.severity == s) for s in SEVERITIES}
 
 
 def _problem_text(p: Problem) -> str:

@@ -1,14 +1,14 @@
 """Terminal output: `prereview check` findings and `prereview rules show`, from Jinja2 templates."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from prereview.engine.dossier import STEP_DATE, STEP_LABELS
 from prereview.engine.review import VERDICTS, Review
 from prereview.engine.rulebook import SEVERITY_LABELS, Rule, severity_rank
+
+from .common import cite, counts, display_path
 
 _ENV = Environment(loader=PackageLoader("prereview.reports", "templates"), undefined=StrictUndefined,
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
@@ -28,26 +28,11 @@ def group_by_step(findings) -> list[tuple[str, list]]:
     return [(step, sorted(items, key=lambda f: severity_rank(f.severity))) for step, items in sorted(groups.items(), key=key)]
 
 
-def _counts(review: Review) -> dict:
-    return {s: sum(1 for f in review.findings if f.severity == s) for s in SEVERITY_LABELS}
-
-
-def cite(basis: dict) -> str:
-    return f"{basis['source']}（{basis['number']}）{basis['article']}"
-
-
 def render_text(reviews: list[Review], fail_on: str) -> str:
     return _ENV.get_template("check.txt.j2").render(
-        reviews=reviews, group_by_step=group_by_step, counts=_counts, verdicts=VERDICTS,
+        reviews=reviews, group_by_step=group_by_step, counts=counts, verdicts=VERDICTS,
         severity_labels=SEVERITY_LABELS, step_labels=STEP_LABELS, marks=MARKS, cite=cite,
-        fail_on=fail_on, rel=_relative)
-
-
-def _relative(path: str) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return path
+        fail_on=fail_on, rel=display_path)
 
 
 def rule_summary(rule: Rule) -> dict:
@@ -55,10 +40,7 @@ def rule_summary(rule: Rule) -> dict:
     return {
         "id": spec.id, "title": spec.title, "severity": spec.severity, "kinds": spec.kinds,
         "implements": spec.implements, "pack": rule.pack.name, "pack_version": rule.pack.version,
-        "basis": [{"source": b.source, "number": b.number, "article": b.article,
-                   "in_force": {"from": b.in_force.from_.isoformat(),
-                                "until": b.in_force.until.isoformat() if b.in_force.until else None}}
-                  for b in spec.basis],
+        "basis": [b.to_dict() for b in spec.basis],
     }
 
 

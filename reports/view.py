@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 from prereview.engine import dossier as model
 from prereview.engine.checklist import HEADS, PENDING, REVIEWER_PACK, ChecklistResult, load_materials, materials_status
 from prereview.engine.review import VERDICTS, Finding, Review
 from prereview.engine.rulebook import SEVERITY_LABELS
 
+from .common import display_path
 from .text import group_by_step
 from .timeline import build_timeline
 
@@ -50,13 +50,6 @@ def cn_number(n: int) -> str:
     return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
 
 
-def relative(path: str) -> str:
-    try:
-        return Path(path).resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path
-
-
 _DOC_NUMBER = re.compile(r"〔\d{4}〕\d+号$")
 
 
@@ -90,7 +83,7 @@ def finding_view(f: Finding, dossier) -> dict:
     evidence: dict[str, list[dict]] = {}  # file -> the lines and fields looked at in it
     materials: list[str] = []
     for e in f.evidence:
-        evidence.setdefault(relative(e.path), []).append({"line": e.line, "field": e.field, "note": e.note})
+        evidence.setdefault(display_path(e.path), []).append({"line": e.line, "field": e.field, "note": e.note})
         materials += [m for m in _materials_of(dossier, e.field) if m not in materials]
     return {
         "rule_id": f.rule_id, "severity": f.severity, "severity_label": SEVERITY_LABELS[f.severity],
@@ -108,7 +101,7 @@ def _counts(findings) -> dict:
 def _decision(review: Review) -> dict:
     d = review.dossier.decision if review.dossier else None
     out = {"title": review.title, "kind": review.kind, "kind_label": KIND_LABELS.get(review.kind, review.kind),
-           "path": relative(review.path), "as_of": review.receipt.get("as_of", ""),
+           "path": display_path(review.path), "as_of": review.receipt.get("as_of", ""),
            "organ": "", "level": "", "sponsor": "", "stage": "", "scope": "", "excluded": ""}
     if d is not None:
         out.update({
@@ -134,8 +127,8 @@ def _checklist(result: ChecklistResult | None) -> dict | None:
             "date": a.date.isoformat() if a else "", "findings": [f.rule_id for f in r.findings],
         })
     return {
-        "title": result.title, "path": relative(result.path),
-        "answers_path": relative(result.answers_path) if result.answers_path else "",
+        "title": result.title, "path": display_path(result.path),
+        "answers_path": display_path(result.answers_path) if result.answers_path else "",
         "machine": [r for r in rows if r["machine"]], "manual": [r for r in rows if not r["machine"]],
         "pending": [r for r in rows if r["status"] == PENDING], "counts": result.counts(),
         "not_checkable": [{"requirement": n.requirement, "reason": n.reason} for n in result.not_checkable],
