@@ -229,7 +229,9 @@ def cmd_rules(args) -> int:
         else:
             for r in rulebook.rules:
                 s = rule_summary(r)
-                basis = "；".join(f"{b['source']}{b['article']}" for b in s["basis"])
+                basis = "；".join(f"{b['source']}{b['article']}（{b['in_force']['from']} 起"
+                                 + (f"，{b['in_force']['until']} 止" if b['in_force']['until'] else "") + "）"
+                                 for b in s["basis"])
                 print(f"{s['id']:<44} {s['severity']:<9} {s['title']}  [{basis}]")
         return EXIT_CLEAN
     if args.rules_command == "coverage":

@@ -5,7 +5,7 @@ import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from prereview.engine.dossier import STEP_DATE, STEP_LABELS
-from prereview.engine.review import VERDICTS, Review
+from prereview.engine.review import VERDICTS, Review, fold_cjk
 from prereview.engine.rulebook import SEVERITY_LABELS, Rule, severity_rank
 
 from .common import cite, counts, display_path
@@ -46,14 +46,10 @@ def rule_summary(rule: Rule) -> dict:
 
 def render_rule(rule: Rule) -> str:
     when = yaml.safe_dump(rule.spec.when, allow_unicode=True, sort_keys=False).rstrip()
-    cases = []
-    for case in rule.cases:
-        changes = [yaml.safe_dump(c.model_dump(exclude_none=True), allow_unicode=True,
-                                  default_flow_style=True, width=1000).strip() for c in case.change]
-        cases.append((case, changes))
+    cases = [(case, [line for change in case.change for line in _change_lines(change)]) for case in rule.cases]
     return _ENV.get_template("rule.txt.j2").render(
         rule=rule, s=rule_summary(rule), when=when, cases=cases, severity_labels=SEVERITY_LABELS,
-        step_labels=STEP_LABELS, cite=cite)
+        step_labels=STEP_LABELS, cite=cite, fold=fold_cjk)
 
 
 def coverage(rulebook, catalogue: list[dict], checklist: dict, prefixes: tuple[str, ...]) -> list[dict]:
@@ -70,3 +66,19 @@ def coverage(rulebook, catalogue: list[dict], checklist: dict, prefixes: tuple[s
         rows.append({"requirement": req, "where": where, "rules": rules, "checklist": items,
                      "reason": reasons[0] if reasons else None, "source": entry.get("source")})
     return rows
+
+
+def _change_lines(change) -> list[str]:
+    """A case's change as a reader would say it: 设 path = value / 删除 path / 增加步骤 type."""
+    lines = [f"设 {path} = {_scalar(value)}" for path, value in (change.set or {}).items()]
+    removes = change.remove or []
+    lines += [f"删除 {path}" for path in ([removes] if isinstance(removes, str) else removes)]
+    if change.add_step:
+        lines.append(f"增加步骤 {_scalar(change.add_step)}")
+    return lines
+
+
+def _scalar(value) -> str:
+    if isinstance(value, (dict, list)):
+        return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1000).strip()
+    return str(value).lower() if isinstance(value, bool) else str(value)
