@@ -324,7 +324,7 @@ def _label(clause: Clause) -> str:
 
 # ---------------------------------------------------------------- compiler
 
-def _durable_value(value, params: dict, date_attr: bool):
+def _durable_value(value, params: dict):
     if isinstance(value, Param):
         if value.name not in params:
             raise ConditionError(f"未定义的参数 param.{value.name}")
@@ -374,11 +374,11 @@ def _compile_atom(node, target: str, params: dict, schema: "FactSchema", kinds: 
         offset = right.offset
         if isinstance(offset, tuple):  # (sign, Param)
             sign, param = offset
-            value = _durable_value(param, params, False)
+            value = _durable_value(param, params)
             offset = value if sign == "+" else -value
         rhs = {"$add": {"$l": {_side(right.ref.alias): right.ref.attr}, "$r": offset}}
     else:
-        rhs = _durable_value(right, params, False)
+        rhs = _durable_value(right, params)
         if isinstance(right, Const) and isinstance(right.value, str):
             allowed = schema.values(kinds[left.alias], left.attr)
             if allowed is not None and rhs not in allowed:
@@ -434,17 +434,13 @@ def compile_clauses(ordered: list[Clause], params: dict, schema: "FactSchema", k
         atoms = sorted(attached[clause.alias], key=lambda a: _atom_rank(a, clause.alias))
         if sum(_atom_rank(a, clause.alias) == 2 for a in atoms) > 1:
             raise ConditionError(f"{clause.alias}：一个子句中至多一个引用其他记录的 or 条件（durable-rules 会忽略第二个）")
-        base.extend(_compile_atom(a, clause.alias, params, schema, _kind_lookup(kinds)) for a in atoms)
+        base.extend(_compile_atom(a, clause.alias, params, schema, kinds) for a in atoms)
         # durable ignores a comparison with another record that follows an `$or` in the same `$and`
         # (measured): plain `$or` groups go last (a stable sort keeps the atoms' order otherwise)
         base.sort(key=lambda part: "$or" in part and not _has_join(part))
         name = _side(clause.alias) + ("$not" if clause.negated else "")
         out.append({name: {"$and": base}})
     return out
-
-
-def _kind_lookup(kinds: dict):
-    return kinds
 
 
 def _atom_rank(atom, alias: str) -> int:
