@@ -135,6 +135,8 @@ def _schema() -> FactSchema:
     derived |= {_mat_attr(k): "bool" for k in MATERIAL_KINDS}
     derived |= {flag: "bool" for flag in ("specific_group", "hearing_required", "withheld", "urgent",
                                           "exploratory_reform", "adjusts", "adjustment_major")}
+    derived |= {"level": "enum", "organ_type": "enum", "province": "text", "specific_group_name": "text",
+                "withheld_reason": "text", "adjusts_name": "text"}
     types.update(derived)
     return FactSchema(attributes, values, list(STEP_MODELS), MATERIAL_KINDS, types)
 
