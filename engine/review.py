@@ -11,6 +11,7 @@ import prereview
 from . import dossier as model
 from .conditions import CHILD_FACTS, refs
 from .facts import Fact, as_of_date, derive
+from .errors import DossierError, Problem
 from .load import LoadedDossier
 from .matcher import Matcher
 from .rulebook import SEVERITIES, Rule, Rulebook, severity_rank
@@ -172,6 +173,15 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
     facts = derive(loaded, day)
     by_id = {f.id: f for f in facts}
     active = {r.id for r in rulebook.rules if d.decision.kind in r.spec.kinds and r.in_force(day)}
+    if not active:  # never a "pass" that no rule looked at
+        of_kind = any(d.decision.kind in r.spec.kinds for r in rulebook.rules)
+        raise DossierError([Problem(
+            loaded.doc.path, loaded.doc.line(("decision", "kind") if not of_kind else ("decision",)),
+            "decision.kind" if not of_kind else "decision.as_of",
+            f"规则库中没有适用于 {d.decision.kind} 的规则，无法预审" if not of_kind
+            else f"审查基准日 {day} 没有施行中的 {d.decision.kind} 规则，无法预审",
+            " / ".join(sorted({k for r in rulebook.rules for k in r.spec.kinds})) if not of_kind
+            else "规则施行期间内的日期")])
     hits = Matcher(rulebook).match(facts, active)
     findings = []
     for rule_id, ids in hits:

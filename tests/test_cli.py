@@ -148,3 +148,14 @@ def test_check_report_dir_writes_html_and_pdf_per_dossier(capsys, tmp_path, late
     code, _, _ = _run(capsys, "check", str(late_review), "--report-dir", str(tmp_path / "out"))
     assert code == 1
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["late.html", "late.pdf"]
+
+
+def test_a_kind_or_date_no_rule_covers_is_unusable_input_never_a_pass(capsys, tmp_path):
+    data = base_data()
+    data["decision"]["kind"] = "normative-document"
+    other = tmp_path / "ndoc.yaml"
+    other.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    code, _, err = _run(capsys, "check", str(other))
+    assert code == 2 and "normative-document" in err and "decision.kind" in err
+    code, _, err = _run(capsys, "check", str(BASE), "--as-of", "2010-01-01")
+    assert code == 2 and "2010-01-01" in err
