@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from .dossier import Dossier, _AtPath
 from .errors import DossierError, Problem
-from .source import Located, parse_text, read_file
+from .source import Located, dotted, parse_text, read_file
 
 _MESSAGES = {  # pydantic error type -> (中文说明, 应为)
     "missing": ("缺少必填字段 (missing)", ""),
@@ -57,7 +57,7 @@ def problems_from_validation(exc: ValidationError, doc: Located, model: type[Bas
         ctx = err.get("ctx") or {}
         error = ctx.get("error")
         if isinstance(error, _AtPath):
-            problems.append(Problem(doc.path, doc.line(error.loc), _dotted(error.loc), error.message, error.expected))
+            problems.append(Problem(doc.path, doc.line(error.loc), dotted(error.loc), error.message, error.expected))
             continue
         if err["type"] == "union_tag_invalid":
             loc = loc + ("type",)
@@ -67,7 +67,7 @@ def problems_from_validation(exc: ValidationError, doc: Located, model: type[Bas
             text = err["msg"].removeprefix("Value error, ")
         elif err["type"] in ("enum", "literal_error", "union_tag_invalid"):
             text = f"{text}：{err.get('input')!r}"
-        problems.append(Problem(doc.path, doc.line(loc), _dotted(loc), text, _expected(err, model)))
+        problems.append(Problem(doc.path, doc.line(loc), dotted(loc), text, _expected(err, model)))
     return problems
 
 
@@ -80,12 +80,6 @@ def _is_tag(part: str) -> bool:
         _TAGS.update(STEP_LABELS)
     return part in _TAGS
 
-
-def _dotted(loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (("." if out else "") + str(part))
-    return out
 
 
 def _validate(doc: Located) -> LoadedDossier:

@@ -10,9 +10,10 @@ import prereview
 
 from . import dossier as model
 from .conditions import CHILD_FACTS, refs
-from .facts import Fact, as_of_date, derive
 from .errors import DossierError, Problem
+from .facts import Fact, as_of_date, derive
 from .load import LoadedDossier
+from .source import dotted
 from .matcher import Matcher
 from .rulebook import SEVERITIES, Rule, Rulebook, severity_rank
 
@@ -72,13 +73,6 @@ class Review:
     def at_or_above(self, threshold: str) -> list[Finding]:
         limit = severity_rank(threshold)
         return [f for f in self.findings if severity_rank(f.severity) <= limit]
-
-
-def _dotted(pos: tuple) -> str:
-    out = ""
-    for part in pos:
-        out += f"[{part}]" if isinstance(part, int) else (("." if out else "") + str(part))
-    return out
 
 
 class _Values(dict):
@@ -163,7 +157,7 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
         positions = [p for a in attrs for p in fact.positions(a) if p in doc.lines and p != fact.pos]
         positions = positions or ([fact.pos] if clause.fact != "decision" else [])
         for pos in dict.fromkeys(positions):
-            out.append(Evidence(doc.path, doc.line(pos), _dotted(pos)))
+            out.append(Evidence(doc.path, doc.line(pos), dotted(pos)))
     return list(dict.fromkeys(out))
 
 

@@ -12,6 +12,14 @@ from .errors import Problem
 Pos = tuple  # a path into the document: ("steps", 3, "held_on")
 
 
+def dotted(pos: Pos) -> str:
+    """("steps", 3, "held_on") -> "steps[3].held_on", the way errors and evidence name a field."""
+    out = ""
+    for part in pos:
+        out += f"[{part}]" if isinstance(part, int) else (("." if out else "") + str(part))
+    return out
+
+
 class Located:
     """A parsed document plus the 1-based line of each path in it."""
 
