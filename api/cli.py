@@ -163,15 +163,16 @@ def _stamp(review) -> None:
 
 
 def _write_reports(reviews, directory: Path) -> None:
-    from prereview.reports.render import render_report
+    from prereview.reports.render import html_to_pdf, render_report
 
     directory.mkdir(parents=True, exist_ok=True)
     for review in reviews:
         _stamp(review)
-        for fmt in ("html", "pdf"):
-            target = directory / f"{Path(review.path).stem}.{fmt}"
-            _write_atomically(target, render_report(review, template="report", fmt=fmt,
-                                                    checklist=_checklist_for(review, None)))
+        html = render_report(review, template="report", fmt="html", checklist=_checklist_for(review, None))
+        stem = directory / Path(review.path).stem
+        # the PDF is the same HTML laid out, so templates and checklist are rendered once
+        for target, data in ((stem.with_suffix(".html"), html), (stem.with_suffix(".pdf"), html_to_pdf(html.decode()))):
+            _write_atomically(target, data)
             print(f"已写出报告：{target}", file=sys.stderr)
 
 
