@@ -254,3 +254,11 @@ def test_unreadable_files_are_located(tmp_path):
     with pytest.raises(CalendarError) as info:
         load_calendar([tmp_path / "missing.yaml"])
     assert "无法读取" in str(info.value)
+
+
+def test_the_readme_example_is_a_valid_calendar_file(tmp_path):
+    readme = (SHIPPED / "README.md").read_text("utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    cal = load_calendar([_write(tmp_path, example)])
+    assert cal.receipt()[-1]["years"] == [2026, 2026] and "国办发明电〔2025〕7号" in cal.receipt()[-1]["detail"]
+    assert not cal.is_working_day(date(2026, 2, 16)) and cal.is_working_day(date(2026, 2, 14))
