@@ -196,7 +196,8 @@ def _calendar_source(source: dict) -> str:
 
 
 def _heads(review: Review, checklist: dict | None, result: ChecklistResult | None, dossier) -> list[dict]:
-    """Findings and reviewer items under the statutory heads 权限 / 程序 / 内容 (条例第二十七条)."""
+    """Findings and reviewer items under the kind's statutory heads (权限 / 程序 / 内容, 条例第二十七条; or the
+    seven heads of 国办发〔2018〕118号 四、（十三）)."""
     heads = []
     kind = kinds.get(review.kind)
     for code, label in kind.heads.items.items():
@@ -235,12 +236,14 @@ def _case(dossier, decision: dict, kind) -> list[dict]:
     d = dossier.decision
     rows = [{"label": c["long"], "value": c["value"]} for c in decision["identity_cells"]]
     grounds = getattr(d, "major_grounds", None)
-    if grounds:
-        rows.append({"label": "重大执法决定情形", "value": "；".join(_label(type(d), "major_grounds", g) for g in grounds)})
+    if grounds and "major_grounds" in kind.terms:
+        rows.append({"label": kind.terms["major_grounds"],
+                     "value": "；".join(_label(type(d), "major_grounds", g) for g in grounds)})
     parents, field, noun = kind.children.get("measures", ((), "", ""))
     step = next((s for s in reversed(dossier.steps) if s.type in parents and getattr(s, field)), None)
     if step is not None:
-        measures = "、".join(_label(type(m), "type", m.type) + (f"{_amount(m.amount)}元" if getattr(m, "amount", None) is not None else "")
+        measures = "、".join(_label(type(m), "type", m.type)
+                            + (f"{_amount(m.amount)}元" if getattr(m, "amount", None) is not None else "")
                             for m in getattr(step, field))
         rows.append({"label": f"{noun}内容", "value": f"{measures}（据卷宗{step.label}记录）"})
     return rows

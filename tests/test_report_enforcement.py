@@ -217,3 +217,32 @@ def test_a_review_without_its_dossier_still_renders(dossiers):
         assert "【待审核人员填写：案件名称、当事人、拟作出的决定】" in opinion and "关于涉嫌犯罪移送" in opinion
         assert "说明逾期送达的原因" in opinion and ID_NUMBER not in opinion
         assert KIND.report_title in render_report(r, template="report", fmt=fmt, checklist=checklist).decode()
+
+
+MATERIALS = """\
+kind: enforcement-decision
+title: 测试用送审材料清单
+materials:
+  - {kind: explanation, package: review, required: {always: true}, basis: 测试}
+  - {kind: draft-decision, package: review, required: {always: true}, basis: 测试}
+  - {kind: hearing-record, package: review, required: {steps: [hearing]}, basis: 测试}
+"""
+
+
+@pytest.mark.parametrize("extra, says", [
+    ("", "经核对，送审材料齐全。"),
+    ("  - {kind: assessment-report, package: review, required: {always: true}, basis: 测试}\n",
+     "经核对，送审材料不齐全，缺少评估报告，请补充报送。"),
+])
+def test_with_a_materials_list_the_opinion_checks_the_materials_against_it(dossiers, tmp_path, monkeypatch,
+                                                                          extra, says):
+    """The kind has no materials list yet; when it has one, the opinion counts and checks against it."""
+    from prereview.engine.checklist import load_materials
+    from prereview.reports import view
+
+    (tmp_path / "enforcement-decision-materials.yaml").write_text(MATERIALS + extra, "utf-8")
+    monkeypatch.setattr(view, "load_materials", lambda kind: load_materials(kind, tmp_path))
+    for fmt in ("html", "md"):
+        opinion = _render(dossiers["compliant"], "opinion", fmt)
+        assert "收到送审材料 24 件：立案审批表、" in opinion and says in opinion
+        assert "附：送审材料清单核对表；" in opinion and "对照本机关规定的送审材料报送要求" not in opinion

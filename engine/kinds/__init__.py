@@ -67,6 +67,7 @@ class DecisionKind:
     # The report's wording: "subject" (the matter), "organ" (who decides), "review" (what the review is
     # called), and the label of each further decision field the report's header shows, in this order:
     # sponsor, party, action, sector, authority. "<field>_long" is the label where it stands alone (Markdown).
+    # "major_grounds": the opinion's label for why the matter is major, when the decision declares it.
     terms: dict[str, str] = field(default_factory=dict)
     # The opinion's statutory basis: (citation, applies(decision) -> bool), cited where it applies.
     opinion_basis: tuple[tuple[str, Callable], ...] = ()

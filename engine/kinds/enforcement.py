@@ -557,7 +557,8 @@ KIND = DecisionKind(
     opinion_title="法制审核意见书",
     review_step="legal-review",
     terms={"subject": "案件名称", "organ": "执法机关", "review": "法制审核",
-           "party": "当事人", "action": "执法行为", "sector": "执法领域", "authority": "职权依据"},
+           "party": "当事人", "action": "执法行为", "sector": "执法领域", "authority": "职权依据",
+           "major_grounds": "重大执法决定情形"},
     opinion_basis=(
         # Art. 58 only for penalties within its own list (its item 4 names laws and regulations, not 规章)
         ("《中华人民共和国行政处罚法》第五十八条",
