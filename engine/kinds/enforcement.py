@@ -525,6 +525,8 @@ def _first_act(dossier: Dossier, as_of):
     return day, pos, "最早的程序行为日期"
 
 
+_ART58_GROUNDS = {"public-interest", "major-rights-heard", "complex"}  # 行政处罚法第五十八条第一款第一至三项
+
 KIND = DecisionKind(
     code="enforcement-decision",
     label="重大行政执法决定",
@@ -554,9 +556,21 @@ KIND = DecisionKind(
     report_title="重大行政执法决定法制审核预审报告",
     opinion_title="法制审核意见书",
     review_step="legal-review",
+    terms={"subject": "案件名称", "organ": "执法机关", "review": "法制审核",
+           "party": "当事人", "action": "执法行为", "sector": "执法领域", "authority": "职权依据",
+           "major_grounds": "重大执法决定情形"},
+    opinion_basis=(
+        # Art. 58 only for penalties within its own list (its item 4 names laws and regulations, not 规章)
+        ("《中华人民共和国行政处罚法》第五十八条",
+         lambda d: d.action == "penalty" and bool(set(d.major_grounds) & _ART58_GROUNDS)),
+        ("《国务院办公厅关于全面推行行政执法公示制度执法全过程记录制度重大执法决定法制审核制度的指导意见》"
+         "（国办发〔2018〕118号）", lambda d: True),
+        ("《甘肃省重大行政执法决定法制审核办法》（甘肃省人民政府令第126号）", lambda d: d.organ.province == "甘肃省"),
+    ),
     periods=(
         Period("hearing", "held_on", "hearing_notice_working_days", True, before=True,
-               caption="提前{n}个工作日通知", note="听证七日前通知当事人（行政处罚法第六十四条第二项、第八十五条：工作日）"),
+               caption="提前{n}个工作日通知", note="听证七日前通知当事人（行政处罚法第六十四条第二项、第八十五条：工作日）",
+               mark="notified_on", mark_caption="通知"),
         Period("decision", "decided_on", "service_working_days", True, caption="{n}个工作日内送达",
                note="当事人不在场的，七日内送达决定书（行政处罚法第六十一条第一款、第八十五条：工作日）"),
     ),
