@@ -11,6 +11,10 @@ Readings decided here (YAML 1.1 surprises):
   `0x10`, `1_000`, `1:30` -> 90, `yes`/`no`/`on`/`off`) is refused, located, with the advice to write
   a decimal number, true/false, or to quote the text;
 - a plain key is always its literal text (`on:` is the key "on", `0126:` the key "0126").
+
+libyaml accepts a little more than PyYAML (a tab as the space after a colon, as YAML 1.2 allows);
+the one reading known to differ is the bare non-specific tag `!` on an empty value ("" in libyaml,
+None in PyYAML), refused by the dossier model either way.
 """
 from __future__ import annotations
 
@@ -146,7 +150,12 @@ def _alias_line(root: yaml.Node, sizes: dict[int, int]) -> int:
 def _scalar(node: yaml.Node, pos: Pos, problems: list, path: str, loader) -> Any:
     if node.tag == _STR:
         return node.value
-    value = loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except (ValueError, IndexError, TypeError, OverflowError):  # `!!int` on a value that is none
+        problems.append(Problem(path, _node_line(node), dotted(pos), f"值 {node.value!r} 与标签 {node.tag} 不符",
+                                "不带标签的文字、数字、true/false"))
+        return node.value
     if not node.style and isinstance(node, yaml.ScalarNode):  # plain, as typed (C: "", Python: None)
         text = node.value
         if node.tag == _INT and not _PLAIN_INT.fullmatch(text):
