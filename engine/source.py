@@ -198,7 +198,11 @@ def _walk(node: yaml.Node, pos: Pos, lines: dict, problems: list, path: str, loa
             problems.append(_bad_tag(node, pos, path))
         out: dict = {}
         for key_node, value_node in node.value:
-            key = _key(key_node, loader)
+            try:
+                key = _key(key_node, loader)
+            except (ValueError, IndexError, TypeError, OverflowError):  # `!!int "schema":`
+                problems.append(_bad_tag(key_node, pos, path))
+                continue
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 problems.append(Problem(path, key_node.start_mark.line + 1, dotted(pos),
                                         f"键 {key!r} 不是文字" if key is not None else "键为空 (empty key)",
