@@ -419,6 +419,9 @@ def _parse(text: str, path: str, loader_cls) -> tuple[Located | None, list[Probl
         data = _walk(node, (), lines, problems, path, loader)
     finally:
         loader.dispose()
+    if max(lines.values()) > text.count("\n") + 1:  # libyaml puts an empty value at the end one line past it
+        last = len(_BREAKS.findall(text)) + 1
+        lines = {pos: min(line, last) for pos, line in lines.items()}
     return Located(path, data, lines, text), problems
 
 
