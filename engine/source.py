@@ -66,14 +66,30 @@ _RESOLVERS = {
 }
 
 
-class _PyLoader(yaml.SafeLoader):
+_RESOLVED: dict = {}  # (kind, value, implicit) -> tag: keys and codes repeat in every file
+
+
+class _Resolve:
     yaml_implicit_resolvers = _RESOLVERS
+
+    def resolve(self, kind, value, implicit):
+        key = (kind, value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            if len(_RESOLVED) > 50_000:  # bounded: a service reads many files
+                _RESOLVED.clear()
+            tag = _RESOLVED[key] = super().resolve(kind, value, implicit)
+        return tag
+
+
+class _PyLoader(_Resolve, yaml.SafeLoader):
+    pass
 
 
 _CLoader = None
 if getattr(yaml, "CSafeLoader", None) is not None:  # PyYAML built with libyaml
-    class _CLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
-        yaml_implicit_resolvers = _RESOLVERS
+    class _CLoader(_Resolve, yaml.CSafeLoader):  # type: ignore[no-redef]
+        pass
 
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 _BOOL, _INT, _FLOAT = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
@@ -93,7 +109,7 @@ def _node_line(node: yaml.Node) -> int:
 
 
 def _measure(root: yaml.Node, path: str) -> None:
-    """Refuse documents nested deeper than limits.DEPTH or whose aliases expand past limits.NODES.
+    """Refuse documents whose aliases expand past limits.NODES (or nest deeper than limits.DEPTH).
 
     Each distinct node is visited once (aliases share nodes), so an alias bomb costs its size in
     the file, not its expansion.
@@ -105,9 +121,7 @@ def _measure(root: yaml.Node, path: str) -> None:
         if known is not None:
             return known
         if depth > limits.DEPTH and not isinstance(node, yaml.ScalarNode):
-            raise _Refused(Problem(path, _node_line(node), dotted(pos),
-                                   f"嵌套层数超过 {limits.DEPTH} 层 (nesting too deep)",
-                                   f"不超过 {limits.DEPTH} 层的映射和列表；卷宗通常只有 5 层"))
+            raise _too_deep(node, pos, path)
         total = 1
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
@@ -191,8 +205,15 @@ def _bad_tag(node: yaml.Node, pos: Pos, path: str) -> Problem:
                    "不带标签的文字、数字、true/false、列表或映射")
 
 
+def _too_deep(node: yaml.Node, pos: Pos, path: str) -> _Refused:
+    return _Refused(Problem(path, _node_line(node), dotted(pos), f"嵌套层数超过 {limits.DEPTH} 层 (nesting too deep)",
+                            f"不超过 {limits.DEPTH} 层的映射和列表；卷宗通常只有 5 层"))
+
+
 def _walk(node: yaml.Node, pos: Pos, lines: dict, problems: list, path: str, loader) -> Any:
     lines[pos] = node.start_mark.line + 1
+    if len(pos) >= limits.DEPTH and not isinstance(node, yaml.ScalarNode):
+        raise _too_deep(node, pos, path)
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP:
             problems.append(_bad_tag(node, pos, path))
@@ -413,7 +434,8 @@ def _parse(text: str, path: str, loader_cls) -> tuple[Located | None, list[Probl
         node = loader.get_single_node()
         if node is None:
             return None, [Problem(path, 1, "", "文件为空 (empty file)", "一个 YAML 或 JSON 映射")]
-        _measure(node, path)
+        if "*" in text:  # only aliases can make the walk longer than the text; depth is checked as it goes
+            _measure(node, path)
         lines: dict = {}
         problems: list = []
         data = _walk(node, (), lines, problems, path, loader)
