@@ -247,9 +247,11 @@ def _walk(node: yaml.Node, pos: Pos, lines: dict, problems: list, path: str, loa
 # PyYAML's most common complaints, said in Chinese (the original follows in parentheses)
 _YAML_HINTS = (
     ("found character '\\t'", "含有制表符（Tab）：YAML 只能用空格缩进"),
-    ("mapping values are not allowed here", "此处不能出现“键: 值”：常见原因是冒号后缺少空格、值中含未加引号的冒号，或缩进错误"),
+    ("mapping values are not allowed", "此处不能出现“键: 值”：常见原因是冒号后缺少空格、值中含未加引号的冒号，或缩进错误"),
     ("could not find expected ':'", "缺少冒号“:”或冒号后缺少空格，或上一行的引号未闭合"),
     ("expected <block end>", "缩进不一致：同一层的键应当对齐"),
+    ("did not find expected key", "缩进不一致：同一层的键应当对齐"),  # libyaml's words for it
+    ("found invalid Unicode character escape code", "双引号内的 \\u 转义不是合法字符（如单独的代理字符 \\ud800）"),
     ("found unexpected end of stream", "文件意外结束：引号或括号未闭合"),
     ("but found '<stream end>'", "文件意外结束：引号或括号未闭合"),
     ("expected ',' or '}'", "花括号 {…} 未闭合或缺少逗号"),
@@ -311,7 +313,7 @@ def _forbidden_characters(text: str, path: str) -> list[Problem]:
     clean = _FORBIDDEN.sub(" ", text)
     problems = []
     for line, col, code in found:
-        name = _CHAR_NAMES.get(code, "控制字符")
+        name = _CHAR_NAMES.get(code, "单独的代理字符" if 0xD800 <= code <= 0xDFFF else "控制字符")
         problems.append(Problem(path, line, _field_at(clean, line),
                                 f"第 {line} 行第 {col} 列有不可见的{name}（U+{code:04X}），YAML 不允许 "
                                 "(control character)", "删除该字符或换成空格"))
@@ -365,7 +367,9 @@ def _lint(text: str, upto: int) -> tuple[int, str] | None:
         stripped = line.strip()
         if stripped.startswith("//") or (json_like and re.search(r"[,{\[\s]//", line)):
             return number, "JSON 与 YAML 都不允许 // 注释：请删除，或在 YAML 中改用 #"
-        if _unclosed_quote(line):
+        if "\t" in line[:len(line) - len(line.lstrip())]:
+            return number, "含有制表符（Tab）：YAML 只能用空格缩进"
+        if ('"' in line or "'" in line) and _unclosed_quote(line):
             return number, "引号未闭合：本行的值以引号开头，但没有对应的结束引号"
     return None
 
@@ -389,8 +393,7 @@ def _located_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Problem:
             and text.lstrip()[:1] not in ("{", "["):
         line = exc.context_mark.line + 1  # a [ or { left open in a block document: the line it opens on
     message = f"{hint}（{problem}）" if hint else problem
-    return Problem(path, line, _field_at(text, line) if line else "", f"无法解析 YAML/JSON：{message}",
-                   "合法的 YAML 或 JSON")
+    return Problem(path, line, "", f"无法解析 YAML/JSON：{message}", "合法的 YAML 或 JSON")
 
 
 def _deep_line(text: str, loader) -> int | None:
@@ -447,6 +450,11 @@ def _parse(text: str, path: str, loader_cls) -> tuple[Located | None, list[Probl
     return Located(path, data, lines, text), problems
 
 
+# Past this size a refused document is explained from libyaml's own error: the pure-Python parser
+# would take seconds (12 s for a 1.8 MB file) only to say the same thing.
+_PYTHON_ERRORS_UP_TO = 256 * 1024
+
+
 def parse_text(text: str, path: str, *, pure_python: bool = False) -> tuple[Located | None, list[Problem]]:
     """Parse YAML (JSON is YAML) text; return the document or the problems found.
 
@@ -466,7 +474,7 @@ def parse_text(text: str, path: str, *, pure_python: bool = False) -> tuple[Loca
         except (yaml.YAMLError, RecursionError) as exc:
             if isinstance(exc, RecursionError) or "maximum nesting depth" in str(exc):  # libyaml stops at 1,000
                 line = _flow_depth_line(text) or _deep_line(text, loader) or 1
-            elif loader is not loaders[-1]:
+            elif loader is not loaders[-1] and len(text) <= _PYTHON_ERRORS_UP_TO:
                 continue  # parse again with the pure-Python parser, whose errors are explained
             else:
                 line = None
@@ -474,6 +482,8 @@ def parse_text(text: str, path: str, *, pure_python: bool = False) -> tuple[Loca
                 return None, [Problem(path, line, "", f"嵌套层数超过 {limits.DEPTH} 层 (nesting too deep)",
                                       f"不超过 {limits.DEPTH} 层的映射和列表；卷宗通常只有 5 层")]
             if isinstance(exc, yaml.MarkedYAMLError):
+                return None, [_located_error(exc, text, path)]
+            if isinstance(exc, yaml.YAMLError) and getattr(exc, "problem_mark", None) is not None:
                 return None, [_located_error(exc, text, path)]
             return None, [Problem(path, 1, "", f"无法解析 YAML/JSON：{exc}", "合法的 YAML 或 JSON")]
     raise AssertionError("unreachable")
