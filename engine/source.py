@@ -174,15 +174,15 @@ def _scalar(node: yaml.Node, pos: Pos, problems: list, path: str, loader) -> Any
         text = node.value
         if node.tag == _INT and not _PLAIN_INT.fullmatch(text):
             problems.append(Problem(path, _node_line(node), dotted(pos),
-                                    f"{text} 会被 YAML 读作数字 {value}（前导 0、0x、下划线或冒号的写法）",
+                                    f"值 {text} 会被 YAML 读作数字 {value}（前导 0、0x、下划线或冒号的写法）",
                                     f"十进制整数，如 {int(text) if text.isdigit() else value}；如为文字请加引号，如 \"{text}\""))
         elif node.tag == _BOOL and text not in _PLAIN_BOOL:
             problems.append(Problem(path, _node_line(node), dotted(pos),
-                                    f"{text} 会被 YAML 读作 {'true' if value else 'false'}（YAML 1.1 的写法）",
+                                    f"值 {text} 会被 YAML 读作 {'true' if value else 'false'}（YAML 1.1 的写法）",
                                     f"true / false；如为文字请加引号，如 \"{text}\""))
         elif node.tag == _FLOAT and ("_" in text or ":" in text):
             problems.append(Problem(path, _node_line(node), dotted(pos),
-                                    f"{text} 会被 YAML 读作数字 {value}（下划线或冒号的写法）",
+                                    f"值 {text} 会被 YAML 读作数字 {value}（下划线或冒号的写法）",
                                     f"普通写法的数，如 1.5；如为文字请加引号，如 \"{text}\""))
     if isinstance(value, (dt.date, dt.datetime)):  # explicit !!timestamp tags only
         return value.isoformat()
@@ -366,7 +366,7 @@ def _lint(text: str, upto: int) -> tuple[int, str] | None:
     for number, line in enumerate(_BREAKS.split(text)[:upto], 1):
         stripped = line.strip()
         if stripped.startswith("//") or (json_like and re.search(r"[,{\[\s]//", line)):
-            return number, "JSON 与 YAML 都不允许 // 注释：请删除，或在 YAML 中改用 #"
+            return number, "不允许 // 注释（JSON 与 YAML 都没有）：请删除，或在 YAML 中改用 #"
         if "\t" in line[:len(line) - len(line.lstrip())]:
             return number, "含有制表符（Tab）：YAML 只能用空格缩进"
         if ('"' in line or "'" in line) and _unclosed_quote(line):

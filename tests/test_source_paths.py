@@ -1,6 +1,7 @@
 """libyaml (the fast path) and the pure-Python parser read every file identically: data, lines, problems."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,18 @@ def test_both_parsers_agree_on_yaml_like_noise(text):
     elif fast[0] is None:  # what libyaml refuses is reported by the Python parser, located
         assert fast[1] and all(p.line for p in fast[1]) and fast[1] == slow[1]
     # else libyaml accepted what PyYAML refuses (a tab as separation space, as YAML 1.2 allows)
+
+
+BAD = sorted((ROOT / "tests" / "bad_inputs").glob("[a-z][0-9]*"))
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.name)
+def test_a_large_refused_file_is_explained_from_libyaml_at_the_same_line(path, monkeypatch):
+    # files past 256 KiB are not parsed a second time; the error must still be located and Chinese
+    explained = parse_bytes(path.read_bytes(), path.name)
+    monkeypatch.setattr(source, "_PYTHON_ERRORS_UP_TO", 0)
+    from_libyaml = parse_bytes(path.read_bytes(), path.name)
+    assert [(p.line, p.field) for p in from_libyaml[1]] == [(p.line, p.field) for p in explained[1]] or \
+        (not explained[1] and from_libyaml[1][0].line)  # a \ud800 escape: libyaml refuses, PyYAML reads it
+    for p in from_libyaml[1]:
+        assert re.match("[\u4e00-\u9fff]", p.message.removeprefix("无法解析 YAML/JSON：")), p.message
