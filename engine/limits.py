@@ -24,6 +24,7 @@ TEXT_CHARS = 4_000            # per text value (and per key)
 INTEGER = 10 ** 9             # counts (comments, participants): larger is a typo
 LISTS = {"steps": 500, "materials": 1_000, "experts": 200, "units": 200}
 ANY_LIST = 1_000              # any other list (channels, risk points, cited materials...)
+KEYS = 200                    # fields in one mapping; the model's largest has 14
 
 _NAMES = {"steps": "程序步骤", "materials": "材料", "experts": "专家", "units": "征求意见单位"}
 
@@ -57,6 +58,10 @@ def check(doc) -> list[Problem]:
             if abs(value) > INTEGER:
                 at(pos, f"数值 {value} 过大 (number too large)", f"不超过 {INTEGER:,} 的整数")
         elif isinstance(value, dict):
+            if len(value) > KEYS:  # thousands of unknown fields: one problem, not thousands
+                at(pos, f"字段过多：共 {len(value):,} 个，超过上限 {KEYS:,} (too many fields)",
+                   f"不超过 {KEYS:,} 个字段；请检查缩进是否把别的内容并入了此处")
+                return
             for key, item in value.items():
                 if len(key) > TEXT_CHARS:
                     at(pos, f"键过长：{len(key):,} 个字符 (key too long)", f"不超过 {TEXT_CHARS:,} 个字符的字段名")

@@ -19,6 +19,7 @@ None in PyYAML), refused by the dossier model either way.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from pathlib import Path
 from typing import Any
@@ -115,11 +116,16 @@ def _measure(root: yaml.Node, path: str) -> None:
     the file, not its expansion.
     """
     sizes: dict[int, int] = {}
+    open_: set[int] = set()
 
     def size(node: yaml.Node, pos: tuple, depth: int) -> int:  # depth: collections open here
         known = sizes.get(id(node))
         if known is not None:
             return known
+        if id(node) in open_:
+            raise _Refused(Problem(path, _node_line(node), dotted(pos[:-1]),
+                                   "锚点别名（*名称）引用了它自己所在的内容 (recursive alias)", "不引用自身的内容"))
+        open_.add(id(node))
         if depth > limits.DEPTH and not isinstance(node, yaml.ScalarNode):
             raise _too_deep(node, pos, path)
         total = 1
@@ -131,6 +137,7 @@ def _measure(root: yaml.Node, path: str) -> None:
             for i, item in enumerate(node.value):
                 total += size(item, pos + (i,), depth + 1)
         sizes[id(node)] = total
+        open_.discard(id(node))
         return total
 
     total = size(root, (), 1)
@@ -430,6 +437,18 @@ def _flow_depth_line(text: str) -> int | None:
     return None
 
 
+def _without_gc(fn, *args):
+    """Composing allocates a node per value and nothing that needs the cycle collector: without it
+    a 1.8 MB file parses 3x faster (and a dossier 1.3x)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return fn(*args)
+    finally:
+        if was:
+            gc.enable()
+
+
 def _parse(text: str, path: str, loader_cls) -> tuple[Located | None, list[Problem]]:
     """Compose with one parser and walk; raises yaml errors and _Refused."""
     loader = loader_cls(text)
@@ -468,7 +487,7 @@ def parse_text(text: str, path: str, *, pure_python: bool = False) -> tuple[Loca
     loaders = [_PyLoader] if pure_python or _CLoader is None else [_CLoader, _PyLoader]
     for loader in loaders:
         try:
-            return _parse(text, path, loader)
+            return _without_gc(_parse, text, path, loader)
         except _Refused as refused:
             return None, [refused.problem]
         except (yaml.YAMLError, RecursionError) as exc:

@@ -57,6 +57,7 @@ CASES: list[tuple[str, str | bytes, int | None, str, str]] = [
     ("y17-null-key.yaml", at(8, "  ~: public-policy\n"), 8, "decision", "键为空"),
     ("y18-merge-key.yaml", sub("  organ: {name: 某市人民政府, level: city}\n",
                                "  organ: &organ {name: 某市人民政府, level: city}\n  other:\n    <<: *organ\n"), 8, "", "合并键"),
+    ("y21-recursive-alias.yaml", at(7, "  sponsor: &s [*s]\n"), 7, "decision.sponsor", "引用了它自己"),
     ("y22-python-tag.yaml", at(7, "  sponsor: !!python/object/apply:os.system [echo hi]\n"), 7, "decision.sponsor", "标签"),
     ("y22b-set-tag.yaml", at(19, "    channels: !!set {政府网站, 报纸}\n"), 19, "steps[1].channels", "标签"),
     ("y23-binary-tag.yaml", at(7, "  sponsor: !!binary 5p+Q5biC\n"), 7, "decision.sponsor", "标签"),
@@ -104,6 +105,7 @@ CASES: list[tuple[str, str | bytes, int | None, str, str]] = [
     ("t41-unknown-step-type.yaml", at(12, "  - type: initation\n"), 12, "steps[0].type", "未知的步骤类型"),
     ("t43-unknown-level.yaml", at(6, "  organ: {name: 某市人民政府, level: provincial}\n"), 6, "decision.organ.level", "取值不在允许范围内"),
     ("t54-unregistered-material.yaml", at(15, "    materials: [启动通知书]\n"), 15, "steps[0].materials[0]", "启动通知书"),
+    ("t56-thousands-of-fields.yaml", append("".join(f"x{i}: 1\n" for i in range(201))), 1, "", "字段过多"),
     ("t55-key-yes.yaml", at(8, "  yes: public-policy\n"), 8, "decision.yes", "未知字段"),
 ]
 
