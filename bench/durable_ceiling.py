@@ -42,6 +42,9 @@ try:
     print("ok", len(review.findings), f"{time.perf_counter() - t:.2f}s")
 except Exception as exc:
     print("refused", type(exc).__name__, str(exc)[:160], f"{time.perf_counter() - t:.2f}s")
+good = copy.deepcopy(doc.data)  # and the engine still works in the same process
+print("then", run_review(LoadedDossier(Dossier.model_validate(good), Located("ok.yaml", good, {}, ""), "0" * 64),
+                         rulebook).verdict)
 """
 
 
@@ -54,7 +57,7 @@ def trial(what: str, n: int) -> str:
         return "timeout (600 s)"
     if run.returncode < 0:
         return f"KILLED by signal {-run.returncode}"
-    return run.stdout.strip() or f"exit {run.returncode}: {run.stderr.strip()[-200:]}"
+    return " ".join(run.stdout.split()) or f"exit {run.returncode}: {run.stderr.strip()[-200:]}"
 
 
 SIZES = {
