@@ -77,9 +77,11 @@ class _Resolve:
         key = (kind, value, implicit)
         tag = _RESOLVED.get(key)
         if tag is None:
-            if len(_RESOLVED) > 50_000:  # bounded: a service reads many files
-                _RESOLVED.clear()
-            tag = _RESOLVED[key] = super().resolve(kind, value, implicit)
+            tag = super().resolve(kind, value, implicit)
+            if value is None or len(value) <= 32:  # field names and codes, not free text
+                if len(_RESOLVED) >= 4_096:  # bounded: a service reads many files
+                    _RESOLVED.clear()
+                _RESOLVED[key] = tag
         return tag
 
 
