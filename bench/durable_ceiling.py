@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import copy, sys, time
 from prereview.engine import load_rulebook, run_review
-from prereview.engine.dossier import Dossier
+from prereview.engine.kinds.major_decision import Dossier
 from prereview.engine.load import LoadedDossier
 from prereview.engine.source import Located, read_file
 from pathlib import Path
