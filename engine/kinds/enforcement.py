@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator, model_validator
 
 from ..dossier import Channel, Date, DossierBase, Level, StepBase, Strict, Text, Yuan, _enum, material_model
 from . import DecisionKind, Heads, Period
@@ -177,11 +177,13 @@ class Offence(Strict):
     life_health_finance_harm: StrictBool = Field(
         default=False, description="涉及公民生命健康安全、金融安全且有危害后果（行政处罚法第三十六条第一款：五年）")
 
-    @model_validator(mode="after")
-    def _order(self):
-        if self.ended_on and self.ended_on < self.occurred_on:
-            raise ValueError(f"ended_on（{self.ended_on}）早于 occurred_on（{self.occurred_on}）")
-        return self
+    @field_validator("ended_on")
+    @classmethod
+    def _ends_after_it_began(cls, ended_on, info: ValidationInfo):
+        began = info.data.get("occurred_on")
+        if ended_on and began and ended_on < began:  # located at ended_on, the field to correct
+            raise ValueError(f"违法行为终了之日 {ended_on} 早于发生之日 {began}")
+        return ended_on
 
 
 class Decision(Strict):
