@@ -186,7 +186,7 @@ def test_sarif_describes_each_rule_with_title_fix_citation_and_level(rulebook, c
     for text in (rule["help"]["text"], rule["fullDescription"]["text"]):
         assert "重大行政决策程序暂行条例（国务院令第713号）第二十五条第一款" in text
         assert "2019-09-01 起施行" in text
-    assert "整改：先取得" in rule["help"]["text"]
+    assert "整改：请先取得" in rule["help"]["text"]
     assert rule["properties"]["severity"] == "blocking"
     assert rule["properties"]["implements"] == rulebook.rule(RULE_ID).spec.implements
     assert run["artifacts"][0]["hashes"]["sha-256"] == compliant.receipt["dossier_sha256"]
