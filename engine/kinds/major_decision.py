@@ -245,6 +245,8 @@ class PublicComment(StepBase):
     comments_received: StrictInt = Field(ge=0, description="收到意见条数")
     opposing_comments: StrictInt | None = Field(default=None, ge=0, description="其中反对或修改意见条数")
     opposing_in_summary: StrictInt | None = Field(default=None, ge=0, description="意见汇总中列明的反对或修改意见条数")
+    draft_and_explanation_published: StrictBool | None = Field(
+        default=None, description="公告同时公布了决策草案及其说明（条例第十五条第一款）；不填为未记载")
 
     @model_validator(mode="after")
     def _order(self):
@@ -273,6 +275,8 @@ class Hearing(StepBase):
     held_on: Date
     public: StrictBool = Field(default=True, description="是否公开举行")
     record_signed: StrictBool = Field(description="听证参加人是否确认听证记录并签字")
+    selection_method_published: StrictBool | None = Field(
+        default=None, description="听证参加人遴选办法已提前公布（条例第十六条第二款）；不填为未记载")
 
 
 class GroupConsultation(StepBase):
@@ -299,7 +303,7 @@ class ExpertReview(StepBase):
     method: ExpertMethod = "meeting"
     experts: list[Expert] = Field(default_factory=list)
     institutions: list[Text] = Field(default_factory=list, description="参与论证的专业机构")
-    dissenting_views_sought: StrictBool = Field(default=False, description="注重选择持不同意见的专家")
+    dissenting_views_sought: StrictBool | None = Field(default=None, description="注重选择持不同意见的专家；不填为未记载")
 
 
 class RiskAssessment(StepBase):
@@ -424,6 +428,18 @@ _TEXT_OF = {"withheld": lambda c: c.withheld.reason if c.withheld else None,
             "adjusts": lambda c: c.adjusts.earlier_decision if c.adjusts else None}
 
 
+def _step_facts(step, put, pos) -> None:
+    """Comparisons within one step, derived so that a condition stays a comparison."""
+    if step.type == "public-comment" and step.opposing_comments is not None and step.opposing_in_summary is not None:
+        put("opposing_dropped", step.opposing_comments - step.opposing_in_summary, "int", None, pos + ("opposing_in_summary",))
+    if step.type == "hearing" and step.materials_delivered_on is not None:
+        put("delivered_before_notice", step.materials_delivered_on < step.announced_on, "bool", None,
+            pos + ("materials_delivered_on",))
+    if step.type == "hearing" and step.participants_published_on is not None:
+        put("list_before_notice", step.participants_published_on < step.announced_on, "bool", None,
+            pos + ("participants_published_on",))
+
+
 def _decision_facts(d: Decision, put, record) -> None:
     c = d.circumstances
     cp = ("decision", "circumstances")
@@ -489,6 +505,9 @@ KIND = DecisionKind(
     ),
     coverage_prefixes=("MAD-", "GS-MAD-", "GS58-MAD-"),
     decision_facts=_decision_facts,
+    step_facts=_step_facts,
+    step_attrs={"public-comment": {"opposing_dropped": "int"},
+                "hearing": {"delivered_before_notice": "bool", "list_before_notice": "bool"}},
     decision_attrs=_DECISION_ATTRS,
     decision_values={"withheld_article": list(WithheldArticle.labels)},
     durations={
