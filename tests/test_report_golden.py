@@ -60,6 +60,6 @@ def test_the_defective_dossier_is_blocked_and_the_opinion_asks_for_correction_af
     opinion = render_report(r, template="opinion", fmt="md", checklist=checklist).decode()
     # the dossier is already decided: withholding the draft is moot, the opinion asks for correction (audit X6)
     assert "建议决策机关依法纠正，补正相关程序后重新作出决定" in opinion and "建议暂不提交审议" not in opinion
-    assert "缺少法律、法规、规章和政策依据清单、风险评估报告、有关部门意见" in opinion
+    assert "缺少法律、法规、规章和政策依据清单、听证参加人遴选办法及名单公告、风险评估报告、有关部门意见" in opinion
     for head in ("关于决策权限", "关于决策程序", "关于决策内容"):
         assert head in opinion
