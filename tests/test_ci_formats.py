@@ -348,7 +348,7 @@ def test_markdown_has_a_row_per_dossier_and_lists_findings_with_line_and_article
     assert f"| `{DOSSIER_NAME}` | 不得提交集体讨论 | 1 | 0 | 0 |" in md
     assert f"| `{COMPLIANT_NAME}` | 通过 | 0 | 0 | 0 |" in md
     (item,) = [l for l in md.splitlines() if l.startswith("- ")]
-    assert item.startswith(f"- **阻断** `{RULE_ID}` 合法性审查意见出具于 2025-05-25")
+    assert item.startswith(f"- **阻断** `{RULE_ID}` 金昌市司法局的合法性审查意见出具于 2025-05-25")
     assert f"`{DOSSIER_NAME}:{late.findings[0].evidence[0].line}`" in item
     assert "第二十五条第一款" in item
     assert md.count("### ") == 1  # only dossiers with findings get a section
