@@ -45,10 +45,15 @@ class Finding:
     fix: str
     step: str
     pack: str
+    record: str = ""   # how to record the fix in the dossier (never in the opinion)
+    bar: str = ""      # a blocking rule's legal consequence (rulebook.BARS)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["evidence"] = [asdict(e) for e in self.evidence]
+        for key in ("record", "bar"):  # absent unless the rule carries them
+            if not d[key]:
+                del d[key]
         return d
 
 
@@ -208,6 +213,7 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
             basis=[b.to_dict() for b in spec.basis],
             evidence=_evidence(rule, bound, loaded.doc, kind), fix=_render(spec.fix, values),
             step=spec.step, pack=rule.pack.name,
+            record=_render(spec.record, values) if spec.record else "", bar=spec.bar or "",
         ))
     findings.sort(key=finding_sort_key)
     verdict = verdict_of(findings)

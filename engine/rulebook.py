@@ -26,6 +26,14 @@ from .source import Located, read_file
 
 SEVERITIES = ("blocking", "major", "advisory")
 SEVERITY_LABELS = {"blocking": "阻断", "major": "重要", "advisory": "提示"}
+# the legal consequence a blocking rule's text states (the opinion's conclusion depends on it and on the stage)
+BARS = {
+    "no-discussion": "不得提交决策机关讨论",
+    "no-decision": "不得作出决定",
+    "no-issue": "不得出台",
+    "risk-control": "确保风险可控后方可作出决策",
+    "unlawful-after-decision": "决策程序违法，应当依法纠正",
+}
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -64,7 +72,10 @@ class RuleFile(_Strict):
     step: Text = Field(description="发现所属的程序步骤（用于分组）")
     when: list
     message: Text
-    fix: Text
+    fix: Text = Field(description="审查意见向承办单位提出的整改意见（公文用语，不写字段名、代码）")
+    record: str | None = Field(default=None, description="整改后如何在卷宗中登记（rules show 与文本、CI 输出显示，不进审查意见书）")
+    bar: Literal[tuple(BARS)] | None = Field(default=None, description="阻断规则的法律后果：" + "；".join(
+        f"{k}＝{v}" for k, v in BARS.items()))
     rationale: str | None = Field(default=None, description="为何如此判断（rules show 显示）")
     applies_to_excluded: bool = Field(default=False, description="也适用于第三条第二款除外事项（默认只适用于范围内事项）")
 
@@ -252,7 +263,9 @@ def _load_rule(path: Path, pack: Pack, params: dict, catalogue: dict) -> tuple[R
             problems.append(_rule_problem(doc, ("when",), f"条件无法编译（{kind}）：{exc}"))
             return None, problems
     bound = {c.alias: c for c in clauses if not c.negated}
-    for name, text in (("message", spec.message), ("fix", spec.fix)):
+    if spec.bar and spec.severity != "blocking":
+        problems.append(_rule_problem(doc, ("bar",), "只有阻断（blocking）规则写 bar", "删除 bar 或改为 severity: blocking"))
+    for name, text in (("message", spec.message), ("fix", spec.fix), ("record", spec.record or "")):
         try:
             fields = _placeholders(text)
         except ValueError as exc:

@@ -182,6 +182,7 @@ def _sarif_result(f: Finding, review: Review, rules: _RuleIndex) -> dict:
         result["relatedLocations"] = related
     result["properties"] = {
         "severity": f.severity, "step": f.step, "pack": f.pack, "fix": f.fix,
+        **({"record": f.record} if f.record else {}), **({"bar": f.bar} if f.bar else {}),
         "basis": f.basis, "evidence": [e.field for e in evidence],
         "dossier": {"title": review.title, "kind": review.kind, "verdict": review.verdict},
     }
@@ -259,6 +260,8 @@ def _finding_detail(f: Finding, review: Review) -> str:
         where = display_path(e.path or review.path) + (f":{e.line}" if e.line else "")
         lines.append(f"位置：{where}  {e.field}" + (f"（{e.note}）" if e.note else ""))
     lines.append(f"整改：{f.fix}")
+    if f.record:
+        lines.append(f"登记：{f.record}")
     return "\n".join(lines)
 
 
@@ -355,7 +358,7 @@ def render_github(reviews: list[Review], rulebook: Rulebook | None, *, fail_on: 
             e = primary_evidence(f, review)
             message = f.message
             message += "\n依据：" + "；".join(cite(b) for b in f.basis)
-            message += f"\n整改：{f.fix}"
+            message += f"\n整改：{f.fix}" + (f"\n登记：{f.record}" if f.record else "")
             lines.append(_command(GITHUB_COMMANDS[f.severity], {
                 "file": display_path(e.path if e and e.path else review.path),
                 "line": e.line if e else None,

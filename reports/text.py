@@ -6,7 +6,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from prereview.engine import kinds
 from prereview.engine.review import VERDICTS, Review, fold_cjk
-from prereview.engine.rulebook import SEVERITY_LABELS, Rule, severity_rank
+from prereview.engine.rulebook import BARS, SEVERITY_LABELS, Rule, severity_rank
 
 from .common import cite, counts, display_path
 
@@ -62,7 +62,7 @@ def render_rule(rule: Rule) -> str:
     cases = [(case, [line for change in case.change for line in _change_lines(change)]) for case in rule.cases]
     return _ENV.get_template("rule.txt.j2").render(
         rule=rule, s=rule_summary(rule), when=when, cases=cases, severity_labels=SEVERITY_LABELS,
-        step_label=lambda step: step_label(rule.spec.kinds[0], step), cite=cite, fold=fold_cjk)
+        step_label=lambda step: step_label(rule.spec.kinds[0], step), cite=cite, fold=fold_cjk, bars=BARS)
 
 
 def coverage(rulebook, catalogue: list[dict], checklist: dict, prefixes: tuple[str, ...]) -> list[dict]:

@@ -12,7 +12,7 @@ from prereview.engine import dossier as model
 from prereview.engine import kinds
 from prereview.engine.checklist import PENDING, REVIEWER_PACK, ChecklistResult, load_materials, materials_status
 from prereview.engine.review import Finding, Review
-from prereview.engine.rulebook import SEVERITY_LABELS
+from prereview.engine.rulebook import BARS, SEVERITY_LABELS
 
 from .common import display_path
 from .text import group_by_step
@@ -271,6 +271,10 @@ def _opinion(review: Review, ctx: dict, result: ChecklistResult | None) -> dict:
     heads = _heads(review, ctx["checklist"], result, d)
     basis = [text for text, applies in kind.opinion_basis if d is not None and applies(d.decision)]
     names = {m.id: m.name for m in (d.materials if d else [])}
+    bars: dict[str, list[str]] = {}  # the legal consequence -> the blocking findings that carry it
+    for f in blocking:
+        bars.setdefault(f.bar or "no-discussion", []).append(f.title)
+    stage = getattr(d.decision, "stage", "") if d else ""
     return {
         "reviewer": step.reviewer if step else "",
         "we": _we(step.reviewer if step else ""),
@@ -281,7 +285,10 @@ def _opinion(review: Review, ctx: dict, result: ChecklistResult | None) -> dict:
         # the statutory basis, then the other documents cited, each document once
         "review_basis": basis + [doc for doc in documents.values() if not any(b.startswith(_book(doc)) for b in basis)],
         "received_on": cn_date(step.submitted_on) if step else "",
-        "conclusion": kind.conclusions[review.verdict],
+        # a kind may word the conclusion per stage ("blocked@issued"): after the decision, 暂不提交 is moot
+        "conclusion": kind.conclusions.get(f"{review.verdict}@{stage}", kind.conclusions[review.verdict]),
+        "bars": [{"text": BARS[b], "count": len(t), "titles": t} for b, t in sorted(bars.items(), key=lambda x: list(BARS).index(x[0]))],
+        "after_decision": f"{review.verdict}@{stage}" in kind.conclusions,
         "heads": heads,
         "suggestions": fixes, "documents": list(documents.values()),
         "blocking_titles": [f.title for f in blocking],

@@ -153,7 +153,7 @@ def test_materials_list_marks_missing_required_materials():
     defective = review_text(DOSSIERS["defective"].read_text("utf-8")).dossier
     rows = {row.kind: row for row in materials_status(defective, spec)}
     missing = sorted(kind for kind, row in rows.items() if row.required and not row.present)
-    assert missing == ["department-opinions", "legal-basis-list", "risk-report"]
+    assert missing == ["department-opinions", "hearing-participants", "legal-basis-list", "risk-report"]
     assert rows["risk-report"].when.startswith("声明了")          # required by a declared circumstance
     assert rows["comment-notice"].when == "卷宗有“公开征求意见”步骤"
     assert rows["review-opinion"].when.startswith("卷宗阶段已到")

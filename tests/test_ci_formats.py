@@ -186,7 +186,7 @@ def test_sarif_describes_each_rule_with_title_fix_citation_and_level(rulebook, c
     for text in (rule["help"]["text"], rule["fullDescription"]["text"]):
         assert "重大行政决策程序暂行条例（国务院令第713号）第二十五条第一款" in text
         assert "2019-09-01 起施行" in text
-    assert "整改：先取得" in rule["help"]["text"]
+    assert "整改：请先取得" in rule["help"]["text"]
     assert rule["properties"]["severity"] == "blocking"
     assert rule["properties"]["implements"] == rulebook.rule(RULE_ID).spec.implements
     assert run["artifacts"][0]["hashes"]["sha-256"] == compliant.receipt["dossier_sha256"]
@@ -348,7 +348,7 @@ def test_markdown_has_a_row_per_dossier_and_lists_findings_with_line_and_article
     assert f"| `{DOSSIER_NAME}` | 不得提交集体讨论 | 1 | 0 | 0 |" in md
     assert f"| `{COMPLIANT_NAME}` | 通过 | 0 | 0 | 0 |" in md
     (item,) = [l for l in md.splitlines() if l.startswith("- ")]
-    assert item.startswith(f"- **阻断** `{RULE_ID}` 合法性审查意见出具于 2025-05-25")
+    assert item.startswith(f"- **阻断** `{RULE_ID}` 金昌市司法局的合法性审查意见出具于 2025-05-25")
     assert f"`{DOSSIER_NAME}:{late.findings[0].evidence[0].line}`" in item
     assert "第二十五条第一款" in item
     assert md.count("### ") == 1  # only dossiers with findings get a section

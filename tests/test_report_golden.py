@@ -51,14 +51,15 @@ def test_the_compliant_dossier_passes_and_the_opinion_recommends_submission():
     assert "建议提交审议" in opinion and "经核对，送审材料齐全" in opinion
 
 
-def test_the_defective_dossier_is_blocked_and_the_opinion_says_do_not_submit_yet():
+def test_the_defective_dossier_is_blocked_and_the_opinion_asks_for_correction_after_the_decision():
     r, checklist = review("defective")
     assert r.verdict == "blocked"
     assert {f.rule_id for f in r.findings} == {
         "MAD-LEGALITY-REVIEW-BEFORE-MEETING", "MAD-PUBLIC-COMMENT-PERIOD", "MAD-HEARING-DELIVERY-LATE",
         "MAD-RISK-ASSESSMENT", "MAD-INITIATION-MISSING", "MD-PROC-05"}
     opinion = render_report(r, template="opinion", fmt="md", checklist=checklist).decode()
-    assert "建议暂不提交审议" in opinion
-    assert "缺少法律、法规、规章和政策依据清单、风险评估报告、有关部门意见" in opinion
+    # the dossier is already decided: withholding the draft is moot, the opinion asks for correction (audit X6)
+    assert "建议决策机关依法纠正，补正相关程序后重新作出决定" in opinion and "建议暂不提交审议" not in opinion
+    assert "缺少法律、法规、规章和政策依据清单、听证参加人遴选办法及名单公告、风险评估报告、有关部门意见" in opinion
     for head in ("关于决策权限", "关于决策程序", "关于决策内容"):
         assert head in opinion

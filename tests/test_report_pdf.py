@@ -72,7 +72,7 @@ def test_opinion_text_has_the_official_parts(caplog):
     reader, _ = _render("opinion", caplog)
     text = _text(reader).replace("\n", "")
     for words in ("张掖市司法局", "X司审〔YYYY〕N号", "关于《张掖市城区集中供热价格调整方案》的",
-                  "合法性审查意见", "关于决策权限", "关于决策程序", "关于决策内容", "建议暂不提交审议",
+                  "合法性审查意见", "关于决策权限", "关于决策程序", "关于决策内容", "建议决策机关依法纠正",
                   "修改完善建议", "审查人员：", "第二十五条第一款"):
         assert words in text, words
     for name in RARE_NAMES.split("、"):

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from prereview.engine import load_dossier, load_rulebook, run_review
+from prereview.engine import load_dossier, load_dossier_text, load_rulebook, run_review
 from prereview.engine.checklist import apply_answers, load_answers, load_checklist
 from prereview.reports.render import render_report
 from prereview.engine import kinds
@@ -55,7 +55,8 @@ def test_the_opinion_proposes_amendment_when_only_major_problems_remain(tmp_path
     checklist = apply_answers(r, load_checklist("major-decision", ROOT / "tests" / "data" / "checklists"),
                               load_answers(path))
     md = render_report(r, template="opinion", fmt="md", checklist=checklist).decode()
-    assert "**建议修改完善后提交审议**" in md and "漏列反对意见" in md
+    # the compliant dossier is archived: the opinion asks for the steps to be completed, not for submission
+    assert "**建议补正相关程序和材料**" in md and "漏列反对意见" in md
     report = render_report(r, template="report", fmt="md", checklist=checklist).decode()
     assert "补正后可提交" in report and "（人工审查）" in report
 
@@ -89,3 +90,21 @@ def test_a_review_without_its_dossier_still_renders():
     for template in ("report", "opinion"):
         for fmt in ("html", "md"):
             assert r.title.encode() in render_report(r, template=template, fmt=fmt, checklist=checklist)
+
+
+def test_the_opinion_conclusion_depends_on_the_bar_and_the_stage():
+    """Audit X6: 不得出台 for a missing fair-competition review; 暂不提交 only before the meeting."""
+    text = (ROOT / "tests" / "data" / "dossiers" / "compliant.yaml").read_text("utf-8")
+    assert "stage: archived" in text and "type: fair-competition-review" in text
+    text = text.replace("stage: archived", "stage: pre-meeting")
+    lines, out, skip = text.splitlines(), [], False
+    for line in lines:  # drop the fair-competition step
+        if line.strip().startswith("- type: "):
+            skip = line.strip() == "- type: fair-competition-review"
+        if not skip:
+            out.append(line)
+    r = run_review(load_dossier_text("\n".join(out) + "\n", "case.yaml"), load_rulebook())  # the shipped rules
+    assert r.verdict == "blocked"
+    md = render_report(r, template="opinion", fmt="md").decode()
+    assert "依照有关规定不得出台的问题" in md and "**建议暂不提交审议**" in md
+    assert "不得提交决策机关讨论的问题" not in md

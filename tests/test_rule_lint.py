@@ -69,3 +69,25 @@ def test_a_rule_without_cases_or_without_a_quiet_case_is_an_error(tmp_path):
     cases.unlink()
     with pytest.raises(RuleError, match="缺少用例文件"):
         load_rulebook(rules)
+
+
+def test_major_decision_fix_texts_are_administrative_chinese_without_field_names_or_codes():
+    """The fix goes verbatim into the opinion's 修改完善建议 (audit X5): how to record it is `record`."""
+    import re
+    for rule in rulebook().rules:
+        if "major-decision" not in rule.spec.kinds:
+            continue
+        text = re.sub(r"\{[^}]*\}", "", rule.spec.fix)  # placeholders print as Chinese facts
+        assert not re.search(r"[A-Za-z_]{2,}", text), (rule.id, rule.spec.fix)
+
+
+def test_every_major_decision_blocking_rule_states_its_legal_bar():
+    """The opinion's conclusion depends on the bar (audit X6): 不得提交讨论, 不得出台, 风险可控, 程序违法."""
+    for rule in rulebook().rules:
+        if "major-decision" in rule.spec.kinds and rule.spec.severity == "blocking":
+            assert rule.spec.bar, rule.id
+
+
+def test_a_bar_on_a_rule_that_is_not_blocking_is_an_error(tmp_path):
+    problems = _broken(tmp_path, "severity: blocking\n", "severity: major\n")
+    assert any(p.field == "bar" for p in problems), problems

@@ -13,7 +13,11 @@ from ..dossier import Channel, Date, DossierBase, Level, StepBase, Strict, Text,
 from ..facts import fields_of
 from . import DecisionKind, Heads, Period
 
-OrganType = _enum("OrganType", {"government": "人民政府", "department": "政府部门"})
+OrganType = _enum("OrganType", {
+    "government": "人民政府",
+    "department": "政府部门（参照条例第四十二条）",
+    "management-committee": "新区、开发区管理委员会等政府派出机关、机构（参照条例第四十二条）",
+})
 Scope = _enum("Scope", {
     "public-policy": "重大公共政策和措施（条例第三条第一款第一项）",
     "development-plan": "经济和社会发展等方面的重要规划（第二项）",
@@ -63,6 +67,8 @@ MaterialKind = _enum("MaterialKind", {
     "meeting-record": "会议记录",
     "party-report": "向党委请示报告",
     "party-reply": "党委批复或会议记录",
+    "npc-report": "向本级人大常委会的报告或其决议、决定",
+    "proposal": "决策事项建议及其论证材料",
     "publication-record": "公布记录（公报、网站、报纸）",
     "interpretation": "政策解读材料",
     "archive-index": "归档目录",
@@ -106,8 +112,28 @@ Stage = _enum("Stage", {
 Meeting = _enum("Meeting", {
     "executive": "常务会议",
     "plenary": "全体会议",
+    "leadership-meeting": "领导班子会议（部门局务会议、乡级人民政府或管委会领导班子会议，条例第四十二条参照）",
     "other": "其他会议（专题会、办公会等）",
 })
+# the steps a special law may govern instead of the regulation (条例第三条第二款第一句“依照其规定”)
+SpecialStep = _enum("SpecialStep", {
+    "public-comment": "公开征求意见", "hearing": "听证", "expert-review": "专家论证",
+    "risk-assessment": "风险评估", "legality-review": "合法性审查", "collective-discussion": "集体讨论决定",
+    "publication": "决策公布",
+})
+AmendmentsKind = _enum("AmendmentsKind", {
+    "legality": "涉及合法性的修改意见（不修改即不合法）",
+    "suitability": "完善性、适当性修改建议",
+})
+ReviewerRole = _enum("ReviewerRole", {
+    "designated": "决策机关确定的负责合法性审查的部门",
+    "sponsor-internal": "决策承办单位内部审查（不能代替）",
+})
+WithheldArticle = _enum("WithheldArticle", {
+    "article-14": "政府信息公开条例第十四条（国家秘密、法律法规禁止公开、危及三安全一稳定）",
+    "article-15": "政府信息公开条例第十五条（商业秘密、个人隐私）",
+})
+PartyReportKind = _enum("PartyReportKind", {"request": "请示（须经批复）", "report": "报告"})
 
 
 class Organ(Strict):
@@ -119,6 +145,12 @@ class Organ(Strict):
 
 class Withheld(Strict):
     reason: Text = Field(description="依法不予公开的理由及依据")
+    article: WithheldArticle | None = Field(default=None, description="不予公开所依据的政府信息公开条例条文")
+
+
+class SpecialProcedure(Strict):
+    law: Text = Field(description="对决策程序另有规定的法律、行政法规及条文，如 《中华人民共和国价格法》第二十三条")
+    covers: list[SpecialStep] = Field(min_length=1, description="该特别规定调整的程序环节（其余环节仍适用条例）")
 
 
 class Adjustment(Strict):
@@ -153,18 +185,24 @@ class Decision(Strict):
     sponsor: Text = Field(description="决策承办单位（牵头单位）")
     scope: Scope | None = Field(default=None, description="条例第三条第一款所列类别")
     excluded: Excluded | None = Field(default=None, description="属于条例第三条第二款不适用情形时填写")
+    special_procedure: SpecialProcedure | None = Field(
+        default=None, description="法律、行政法规对决策程序另有规定的：写明该规定及其调整的环节（excluded: special-procedure 时必填）")
     circumstances: Circumstances = Field(default_factory=Circumstances)
     as_of: Date | None = Field(default=None, description="审查基准日；不填则取程序记录中最晚的日期")
 
     @property
     def in_scope(self) -> bool:
         """Within 条例第三条第一款 and not excluded by its second paragraph."""
-        return self.excluded is None and self.scope is not None
+        # a special procedure displaces the regulation only for the steps it governs (第三条第二款第一句)
+        return self.excluded in (None, "special-procedure") and self.scope is not None
 
     @model_validator(mode="after")
     def _scope_or_excluded(self):
         if self.scope is None and self.excluded is None:
             raise ValueError("重大行政决策须填写 scope（条例第三条第一款类别）或 excluded（第三条第二款情形）")
+        if self.excluded == "special-procedure" and (self.special_procedure is None or self.scope is None):
+            raise ValueError("excluded 为 special-procedure 时须填写 scope（条例第三条第一款类别）和 special_procedure"
+                             "（特别规定的名称条文及其调整的环节 covers）：特别程序只替代其调整的环节")
         return self
 
 
@@ -176,6 +214,7 @@ class Initiation(StepBase):
     decided_by: Text = Field(description="作出启动决定者")
     lead_unit: Text | None = Field(default=None, description="牵头承办单位（两个以上单位承办时）")
     co_units: list[Text] = Field(default_factory=list, description="其他承办单位")
+    proposed_by: Text | None = Field(default=None, description="提出决策事项建议的部门或下一级人民政府（条例第十条第二项）")
 
 
 class ConsultedUnit(Strict):
@@ -206,6 +245,8 @@ class PublicComment(StepBase):
     comments_received: StrictInt = Field(ge=0, description="收到意见条数")
     opposing_comments: StrictInt | None = Field(default=None, ge=0, description="其中反对或修改意见条数")
     opposing_in_summary: StrictInt | None = Field(default=None, ge=0, description="意见汇总中列明的反对或修改意见条数")
+    draft_and_explanation_published: StrictBool | None = Field(
+        default=None, description="公告同时公布了决策草案及其说明（条例第十五条第一款）；不填为未记载")
 
     @model_validator(mode="after")
     def _order(self):
@@ -234,6 +275,8 @@ class Hearing(StepBase):
     held_on: Date
     public: StrictBool = Field(default=True, description="是否公开举行")
     record_signed: StrictBool = Field(description="听证参加人是否确认听证记录并签字")
+    selection_method_published: StrictBool | None = Field(
+        default=None, description="听证参加人遴选办法已提前公布（条例第十六条第二款）；不填为未记载")
 
 
 class GroupConsultation(StepBase):
@@ -260,7 +303,7 @@ class ExpertReview(StepBase):
     method: ExpertMethod = "meeting"
     experts: list[Expert] = Field(default_factory=list)
     institutions: list[Text] = Field(default_factory=list, description="参与论证的专业机构")
-    dissenting_views_sought: StrictBool = Field(default=False, description="注重选择持不同意见的专家")
+    dissenting_views_sought: StrictBool | None = Field(default=None, description="注重选择持不同意见的专家；不填为未记载")
 
 
 class RiskAssessment(StepBase):
@@ -286,6 +329,8 @@ class FairCompetitionReview(StepBase):
     completed_on: Date
     reviewer: Text = Field(description="审查单位（县级以上政府出台的，由市场监管部门会同起草单位）")
     conclusion: FairConclusion
+    stakeholders_heard: StrictBool | None = Field(default=None, description="听取有关经营者、行业协会商会等利害关系人意见（公平竞争审查条例第十六条）")
+    exception_reasoned: StrictBool | None = Field(default=None, description="适用第十二条例外的，审查结论已说明没有更少限制的替代方案及实施期限或终止条件")
 
 
 class LegalityReview(StepBase):
@@ -299,6 +344,9 @@ class LegalityReview(StepBase):
     opinion_on: Date | None = Field(default=None, description="审查意见出具日期")
     conclusion: ReviewConclusion | None = None
     amendments_made: StrictBool | None = Field(default=None, description="按审查意见修改完善（结论为建议修改后提交时）")
+    amendments_kind: AmendmentsKind | None = Field(default=None, description="审查意见所提修改的性质：合法性问题或完善性建议")
+    decline_reasons_stated: StrictBool = Field(default=False, description="未采纳的修改意见，已书面说明理由和依据并随草案报送决策机关")
+    reviewer_role: ReviewerRole = Field(default="designated", description="审查者身份：决策机关确定的审查部门或承办单位内部")
     shortened_reason: Text | None = Field(default=None, description="审查时间少于 7 个工作日的书面理由")
 
 
@@ -323,6 +371,7 @@ class PartyReport(StepBase):
     type: Literal["party-report"]
     reported_on: Date
     to: Text = Field(description="请示报告的同级党委")
+    kind: PartyReportKind | None = Field(default=None, description="请示（须经批复后出台）或报告")
     reply_on: Date | None = None
 
 
@@ -379,6 +428,18 @@ _TEXT_OF = {"withheld": lambda c: c.withheld.reason if c.withheld else None,
             "adjusts": lambda c: c.adjusts.earlier_decision if c.adjusts else None}
 
 
+def _step_facts(step, put, pos) -> None:
+    """Comparisons within one step, derived so that a condition stays a comparison."""
+    if step.type == "public-comment" and step.opposing_comments is not None and step.opposing_in_summary is not None:
+        put("opposing_dropped", step.opposing_comments - step.opposing_in_summary, "int", None, pos + ("opposing_in_summary",))
+    if step.type == "hearing" and step.materials_delivered_on is not None:
+        put("delivered_before_notice", step.materials_delivered_on < step.announced_on, "bool", None,
+            pos + ("materials_delivered_on",))
+    if step.type == "hearing" and step.participants_published_on is not None:
+        put("list_before_notice", step.participants_published_on < step.announced_on, "bool", None,
+            pos + ("participants_published_on",))
+
+
 def _decision_facts(d: Decision, put, record) -> None:
     c = d.circumstances
     cp = ("decision", "circumstances")
@@ -388,10 +449,23 @@ def _decision_facts(d: Decision, put, record) -> None:
         put(flag, text is not None, "bool", None, cp + (source,))
         put(text_attr, text, "text", None, cp + (source,))
     put("adjustment_major", bool(c.adjusts and c.adjusts.major), "bool", None, cp + ("adjusts",))
+    put("withheld_article", c.withheld.article if c.withheld else None, "enum", WithheldArticle, cp + ("withheld",))
+    put("organ_name", d.organ.name, "text", None, ("decision", "organ", "name"))
+    # departments, townships and 管委会 decide in their leadership meeting (条例第四十二条“参照”)
+    put("leadership_body", d.organ.type != "government" or d.organ.level == "township", "bool", None,
+        ("decision", "organ"))
+    sp = d.special_procedure
+    put("special_law", sp.law if sp else None, "text", None, ("decision", "special_procedure"))
+    put("special_covers", "、".join(SpecialStep.labels[c] for c in sp.covers) if sp else None, "text", None,
+        ("decision", "special_procedure", "covers"))
+    for step in SpecialStep.labels:  # special_<step>: the special law governs that step
+        put("special_" + step.replace("-", "_"), bool(sp and step in sp.covers), "bool", None,
+            ("decision", "special_procedure"))
 
 
 _DECISION_ATTRS = {flag: "bool" for flag in _FLAGS} | {text: "text" for _, text in _FLAGS.values()} | {
-    "adjustment_major": "bool"}
+    "adjustment_major": "bool", "withheld_article": "enum", "special_law": "text", "special_covers": "text", "leadership_body": "bool", "organ_name": "text"} | {
+    "special_" + s.replace("-", "_"): "bool" for s in SpecialStep.labels}
 _DECISION_ATTRS |= {name: kind for name, kind, _ in fields_of(Circumstances)
                     if name not in {f for f, _ in _FLAGS.values()}}
 
@@ -405,7 +479,10 @@ KIND = DecisionKind(
     children={"experts": (("expert-review",), "experts", "专家"),
               "units": (("interagency-consultation",), "units", "协商单位")},
     verdicts={"pass": "通过", "fix-then-submit": "补正后可提交", "blocked": "不得提交集体讨论"},
-    conclusions={"pass": "建议提交审议", "fix-then-submit": "建议修改完善后提交审议", "blocked": "建议暂不提交审议"},
+    conclusions={"pass": "建议提交审议", "fix-then-submit": "建议修改完善后提交审议", "blocked": "建议暂不提交审议",
+                 # once decided, the opinion can no longer withhold the draft: it asks for correction
+                 **{f"blocked@{s}": "建议决策机关依法纠正，补正相关程序后重新作出决定" for s in ("decided", "issued", "archived")},
+                 **{f"fix-then-submit@{s}": "建议补正相关程序和材料" for s in ("decided", "issued", "archived")}},
     heads=Heads(
         items={"authority": "权限", "procedure": "程序", "content": "内容"},  # 条例第二十七条
         questions={
@@ -430,7 +507,11 @@ KIND = DecisionKind(
     ),
     coverage_prefixes=("MAD-", "GS-MAD-", "GS58-MAD-"),
     decision_facts=_decision_facts,
+    step_facts=_step_facts,
+    step_attrs={"public-comment": {"opposing_dropped": "int"},
+                "hearing": {"delivered_before_notice": "bool", "list_before_notice": "bool"}},
     decision_attrs=_DECISION_ATTRS,
+    decision_values={"withheld_article": list(WithheldArticle.labels)},
     durations={
         "public-comment": {"days": ("closes_on", "published_on")},
         "hearing": {"notice_days": ("held_on", "announced_on"),
