@@ -91,7 +91,9 @@ def test_comment_closing_before_publication_is_rejected():
     comments_received: 3
 """
     (p,) = _problems(text)
-    assert p.field == "steps[0]" and "早于" in p.message
+    # located at the field to correct, on its own line
+    assert (p.field, p.line) == ("steps[0].closes_on", text.splitlines().index("    closes_on: 2025-03-01") + 1)
+    assert "意见截止日期 2025-03-01 早于公告发布日期 2025-04-01" in p.message
 
 
 def test_unreadable_and_empty_files(tmp_path):
