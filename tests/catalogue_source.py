@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-PREFIXES = ("MAD", "GS", "PEN", "EXE", "NDOC", "LIC", "COE", "DAYCOUNT")
+PREFIXES = ("MAD", "GS", "PEN", "EXE", "BIZ", "NDOC", "LIC", "COE", "DAYCOUNT")
 
 
 def legal_basis_path() -> Path:
@@ -19,7 +19,7 @@ def requirement_entries(text: str) -> list[dict]:
         if m:
             section = m.group(2).strip()
             continue
-        m = re.match(r"^\*\*([A-Z0-9][A-Z0-9 /-]+)\*\* — (.*)", line)
+        m = re.match(r"^\*\*([A-Z0-9][A-Z0-9 /-]+)\*\*(?: \([^)]*\))? — (.*)", line)  # "**EXE-PUB-PRE** (事前公开) — …"
         if m:
             ids = [i.strip() for i in m.group(1).split("/")]
             for i in ids:
