@@ -130,6 +130,30 @@ items:
     assert [(p.line, p.field) for p in err.value.problems] == [(4, "items[0]"), (5, "items[1].head")]
 
 
+def test_a_head_must_belong_to_the_checklists_kind(tmp_path):
+    # major decisions: 条例第二十七条 (权限、程序、内容); enforcement: the seven heads of 118号 四、（十三）
+    (tmp_path / "major-decision.yaml").write_text("""kind: major-decision
+title: 清单
+items:
+  - {id: MD-A-01, head: content, title: 甲, decided_by: reviewer}
+  - {id: MD-A-02, head: facts, title: 乙, decided_by: reviewer}
+""", "utf-8")
+    (tmp_path / "enforcement-decision.yaml").write_text("""kind: enforcement-decision
+title: 清单
+items:
+  - {id: ED-A-01, head: facts, title: 甲, decided_by: reviewer}
+  - {id: ED-A-02, head: transfer, title: 乙, decided_by: reviewer}
+  - {id: ED-A-03, head: content, title: 丙, decided_by: reviewer}
+""", "utf-8")
+    with pytest.raises(ChecklistError) as err:
+        load_checklist("major-decision", tmp_path)
+    assert [(p.line, p.field) for p in err.value.problems] == [(5, "items[1].head")]
+    with pytest.raises(ChecklistError) as err:
+        load_checklist("enforcement-decision", tmp_path)
+    assert [(p.line, p.field) for p in err.value.problems] == [(6, "items[2].head")]
+    assert "主体与资格" in err.value.problems[0].expected
+
+
 def test_the_checklist_must_be_for_the_dossier_kind():
     r = _compliant()
     r.kind = "normative-document"
