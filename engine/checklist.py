@@ -25,11 +25,6 @@ from .rulebook import SEVERITIES
 from .source import Located, read_file
 
 HEADS = {"authority": "权限", "procedure": "程序", "content": "内容"}  # 条例第二十七条
-# 国办发〔2018〕118号 四、（十三）：重大执法决定法制审核的七项审核内容
-ENFORCEMENT_HEADS = {"subject": "主体与资格", "procedure": "程序", "facts": "事实与证据", "law": "法律适用与裁量",
-                     "authority": "权限", "documents": "文书", "transfer": "涉嫌犯罪移送"}
-HEADS_BY_KIND = {"enforcement-decision": ENFORCEMENT_HEADS}  # other kinds use HEADS
-HEAD_LABELS = {**HEADS, **ENFORCEMENT_HEADS}
 RESULTS = ("符合", "不符合", "不适用")
 PENDING = "待人工审查"
 REVIEWER_PACK = "人工审查"  # the `pack` of a finding that comes from a reviewer's answer
@@ -63,7 +58,7 @@ class BasisRef(_Strict):
 
 class Item(_Strict):
     id: ItemId
-    head: Literal[tuple(HEAD_LABELS)]
+    head: Literal["authority", "procedure", "content"]
     title: Text
     decided_by: Literal["machine", "reviewer"]
     rules: list[ItemId] = Field(default_factory=list, description="machine items: the rules that decide it")
@@ -109,10 +104,6 @@ class Checklist(_Strict):
 
     def item(self, item_id: str) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
-
-    @property
-    def heads(self) -> dict[str, str]:
-        return HEADS_BY_KIND.get(self.kind, HEADS)
 
 
 _ARTICLE = re.compile(r"^(.*?)(第[一二三四五六七八九十百零〇0-9]+条.*)$")
@@ -162,10 +153,6 @@ def load_checklist(kind: str, directory: Path | None = None) -> Checklist:
             problems.append(Problem(doc.path, doc.line(("items", i, "id")), f"items[{i}].id",
                                     f"审查项编号 {item.id} 重复", "每个编号只出现一次"))
         seen.add(item.id)
-        if item.head not in checklist.heads:
-            problems.append(Problem(doc.path, doc.line(("items", i, "head")), f"items[{i}].head",
-                                    f"审查项 {item.id} 的审查项目 {item.head} 不属于本类清单",
-                                    " / ".join(f"{c}（{label}）" for c, label in checklist.heads.items())))
     if checklist.kind != kind:
         problems.append(Problem(doc.path, doc.line(("kind",)), "kind", f"清单种类 {checklist.kind} 与文件名不符", kind))
     if problems:
@@ -264,7 +251,7 @@ class ItemResult:
 
     @property
     def head_label(self) -> str:
-        return HEAD_LABELS[self.item.head]
+        return HEADS[self.item.head]
 
     @property
     def machine(self) -> bool:
@@ -466,8 +453,7 @@ def materials_status(dossier: model.Dossier, materials: MaterialsList) -> list[M
 
 
 __all__ = [
-    "HEADS", "ENFORCEMENT_HEADS", "HEADS_BY_KIND", "RESULTS", "PENDING", "Checklist", "ChecklistError", "Item",
-    "Answers", "Answer",
+    "HEADS", "RESULTS", "PENDING", "Checklist", "ChecklistError", "Item", "Answers", "Answer",
     "ChecklistResult", "ItemResult", "load_checklist", "load_answers", "apply_answers", "checklist_problems",
     "MaterialsList", "MaterialRow", "load_materials", "materials_status", "verdict_of", "SEVERITIES",
 ]
