@@ -9,6 +9,7 @@ from pathlib import Path
 
 from prereview.engine import (SEVERITIES, DossierError, EngineFailure, InputError, Problem, RuleError,
                               load_dossier, load_rulebook, run_review)
+from prereview.engine.kinds import KINDS
 from prereview.engine.source import read_file
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", type=_date, help="审查基准日 YYYY-MM-DD（默认取卷宗中的日期）")
     c.add_argument("--report-dir", type=Path, help="同时为每个卷宗写出预审报告（HTML 与 PDF）到此文件夹")
     _rules_options(c)
+    _calendar_option(c)
 
     r = sub.add_parser("report", help="生成预审报告或审查意见书草稿 (HTML / PDF / Markdown)")
     r.add_argument("dossier", type=Path)
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--answers", type=Path, help="审查人员对人工审查项的答复（YAML）")
     r.add_argument("--as-of", type=_date)
     _rules_options(r)
+    _calendar_option(r)
 
     rules = sub.add_parser("rules", help="列出或查看规则")
     rsub = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
@@ -53,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     rl.add_argument("--format", choices=("text", "json"), default="text")
     _rules_options(rl)
     rc = rsub.add_parser("coverage", help="法律依据目录中每项要求由哪些规则、清单项承担，或为何不可检查")
-    rc.add_argument("--kind", choices=("major-decision",), default="major-decision")
+    rc.add_argument("--kind", choices=tuple(KINDS), default="major-decision")
     rc.add_argument("--format", choices=("text", "json"), default="text")
     _rules_options(rc)
     rs = rsub.add_parser("show", help="查看一条规则：依据、条件、消息、整改与用例")
@@ -61,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     _rules_options(rs)
 
     i = sub.add_parser("init", help="写出带注释的卷宗模板")
-    i.add_argument("--kind", choices=("major-decision",), default="major-decision")
+    i.add_argument("--kind", choices=tuple(KINDS), default="major-decision")
     i.add_argument("-o", "--output", type=Path, help="输出文件（默认打印到屏幕）")
 
     sub.add_parser("schema", help="打印卷宗的 JSON Schema")
@@ -71,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
 def _rules_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", type=Path, metavar="DIR", help="规则目录（默认使用随程序安装的 rules/）")
     p.add_argument("--pack", action="append", metavar="NAME", help="只使用指定规则包（可重复），如 national/major-decision")
+
+
+def _calendar_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--calendar", type=Path, action="append", metavar="FILE",
+                   help="补充或更正某年度节假日安排的工作日历文件（YAML，可重复；格式见 engine/calendars/README.md）")
+
+
+def _calendar(args):
+    from prereview.engine.calendar import load_calendar
+    return load_calendar(args.calendar or ())
 
 
 def _print_problems(err: InputError) -> None:
@@ -112,12 +125,13 @@ def cmd_check(args) -> int:
     missing = list(problems)
     try:
         rulebook = _load_rules(args)
-    except RuleError as err:
+        calendar = _calendar(args)
+    except InputError as err:
         return _rules_broken(args, err, problems)
     reviews, failed = [], []
     for file in files:
         try:
-            reviews.append(run_review(load_dossier(file), rulebook, args.as_of))
+            reviews.append(run_review(load_dossier(file), rulebook, args.as_of, calendar))
         except DossierError as err:
             failed.append((file, err))
             problems.extend(err.problems)
@@ -204,7 +218,7 @@ def cmd_report(args) -> int:
         return EXIT_INPUT
     try:
         rulebook = _load_rules(args)
-        review = run_review(load_dossier(args.dossier), rulebook, args.as_of)
+        review = run_review(load_dossier(args.dossier), rulebook, args.as_of, _calendar(args))
         checklist = _checklist_for(review, args.answers)
     except InputError as err:
         _print_problems(err)
@@ -246,9 +260,6 @@ def cmd_rules(args) -> int:
     return EXIT_CLEAN
 
 
-COVERAGE_PREFIXES = {"major-decision": ("MAD-", "GS-MAD-", "GS58-MAD-")}
-
-
 def _coverage(args, rulebook) -> int:
     import yaml
     from importlib import resources
@@ -257,8 +268,9 @@ def _coverage(args, rulebook) -> int:
     from prereview.reports.text import coverage
 
     catalogue = list(load_catalogue(args.rules or default_rules_dir()).values())
-    checklist = yaml.safe_load((resources.files("prereview.checklists") / f"{args.kind}.yaml").read_text("utf-8"))
-    rows = coverage(rulebook, catalogue, checklist, COVERAGE_PREFIXES[args.kind])
+    path = resources.files("prereview.checklists") / f"{args.kind}.yaml"
+    checklist = yaml.safe_load(path.read_text("utf-8")) if path.is_file() else {}
+    rows = coverage(rulebook, catalogue, checklist, KINDS[args.kind].coverage_prefixes)
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -275,7 +287,7 @@ def _coverage(args, rulebook) -> int:
 def cmd_init(args) -> int:
     from importlib import resources
 
-    text = (resources.files("prereview.api") / "templates" / f"dossier-{args.kind}.yaml").read_text("utf-8")
+    text = (resources.files("prereview.api") / "templates" / KINDS[args.kind].template).read_text("utf-8")
     if args.output:
         if args.output.exists():
             print(f"{args.output} 已存在，未覆盖", file=sys.stderr)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass
 
@@ -77,7 +78,12 @@ class CaseResult:
 
 
 def base_dossier(rule: Rule) -> dict:
-    doc, problems = read_file(rule.pack.base)
+    return copy.deepcopy(_base(rule.cases_base or rule.pack.base))
+
+
+@functools.lru_cache(maxsize=16)
+def _base(path) -> dict:
+    doc, problems = read_file(path)
     if problems:
         raise RuleError(problems)
     return doc.data

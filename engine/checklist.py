@@ -15,20 +15,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from . import dossier as model
+from . import kinds
 from .errors import AnswersError, InputError, Problem
 from .load import problems_from_validation
 from .review import Evidence, Finding, Review, finding_sort_key, verdict_of
 from .rulebook import SEVERITIES
-from .source import Located, read_file
+from .source import Located, dotted, read_file
 
-HEADS = {"authority": "权限", "procedure": "程序", "content": "内容"}  # 条例第二十七条
+# the statutory review heads of every kind (a code means the same head in every kind that has it)
+HEADS = {code: label for k in kinds.KINDS.values() for code, label in k.heads.items.items()}
 RESULTS = ("符合", "不符合", "不适用")
 PENDING = "待人工审查"
 REVIEWER_PACK = "人工审查"  # the `pack` of a finding that comes from a reviewer's answer
-STAGE_ORDER = list(model.Stage.labels)
 
 ItemId = Annotated[str, Field(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)+$")]
 Text = Annotated[str, Field(min_length=1)]
@@ -58,7 +60,7 @@ class BasisRef(_Strict):
 
 class Item(_Strict):
     id: ItemId
-    head: Literal["authority", "procedure", "content"]
+    head: str = Field(description="审查要点的类别：本种类的法定审查内容之一")
     title: Text
     decided_by: Literal["machine", "reviewer"]
     rules: list[ItemId] = Field(default_factory=list, description="machine items: the rules that decide it")
@@ -67,6 +69,14 @@ class Item(_Strict):
     step: str = Field(default="", description="procedural step type, for grouping")
     basis: str | list[BasisRef] = ""
     guidance: str = ""
+
+    @field_validator("head")
+    @classmethod
+    def _known_head(cls, head: str, info: ValidationInfo) -> str:
+        heads = (info.context or {}).get("heads", HEADS)
+        if head not in heads:
+            raise ValueError(f"未知的审查类别 {head!r}（应为：{' / '.join(f'{c}＝{l}' for c, l in heads.items())}）")
+        return head
 
     @model_validator(mode="after")
     def _rules_match_decider(self):
@@ -144,7 +154,8 @@ def load_checklist(kind: str, directory: Path | None = None) -> Checklist:
     """Read checklists/<kind>.yaml (or <directory>/<kind>.yaml); every error names file and line."""
     doc = _read(Path(directory or default_checklists_dir()) / f"{kind}.yaml", ChecklistError)
     try:
-        checklist = Checklist.model_validate(doc.data)
+        declared = kinds.get(doc.data.get("kind"))
+        checklist = Checklist.model_validate(doc.data, context={"heads": declared.heads.items if declared else HEADS})
     except ValidationError as exc:
         raise ChecklistError(problems_from_validation(exc, doc, Checklist)) from None
     problems, seen = [], set()
@@ -155,6 +166,7 @@ def load_checklist(kind: str, directory: Path | None = None) -> Checklist:
         seen.add(item.id)
     if checklist.kind != kind:
         problems.append(Problem(doc.path, doc.line(("kind",)), "kind", f"清单种类 {checklist.kind} 与文件名不符", kind))
+
     if problems:
         raise ChecklistError(problems)
     checklist._path = doc.path
@@ -352,22 +364,17 @@ class Required(_Strict):
     always: bool = False
     steps: list[str] = Field(default_factory=list, description="a step of one of these types is in the dossier")
     circumstances: list[str] = Field(default_factory=list, description="one of these circumstances is declared")
-    stage_from: Literal[tuple(model.Stage.labels)] | None = Field(
-        default=None, description="the dossier has reached this stage")
+    stage_from: str | None = Field(default=None, description="the dossier has reached this stage")
 
     @model_validator(mode="after")
     def _known(self):
-        unknown = [s for s in self.steps if s not in model.STEP_LABELS]
-        unknown += [c for c in self.circumstances if c not in model.Circumstances.model_fields]
-        if unknown:
-            raise ValueError(f"未知的步骤类型或情形：{', '.join(unknown)}")
         if not (self.always or self.steps or self.circumstances or self.stage_from):
             raise ValueError("required 至少写一个条件（always / steps / circumstances / stage_from）")
         return self
 
 
 class MaterialSpec(_Strict):
-    kind: Literal[tuple(model.MaterialKind.labels)]
+    kind: Text
     package: Literal["review", "meeting"] = Field(
         description="review＝送合法性审查（条例第二十六条）；meeting＝提请集体讨论（第二十九条）")
     required: Required
@@ -410,44 +417,87 @@ def load_materials(kind: str, directory: Path | None = None) -> MaterialsList | 
         return None
     doc = _read(path, ChecklistError)
     try:
-        return MaterialsList.model_validate(doc.data)
+        spec = MaterialsList.model_validate(doc.data)
     except ValidationError as exc:
         raise ChecklistError(problems_from_validation(exc, doc, MaterialsList)) from None
+    problems = _materials_problems(spec, kinds.get(kind), doc)
+    if problems:
+        raise ChecklistError(problems)
+    return spec
 
 
-def _circumstance_label(name: str) -> str:
-    text = model.Circumstances.model_fields[name].description or name
-    return text.split("（")[0]
+def _materials_problems(spec: MaterialsList, kind, doc: Located) -> list[Problem]:
+    """Material codes, step types, circumstances and stages must be the kind's own."""
+    problems = []
+
+    def bad(pos: tuple, message: str, expected) -> None:
+        problems.append(Problem(doc.path, doc.line(pos), dotted(pos), message, " / ".join(expected)))
+
+    for i, m in enumerate(spec.materials):
+        if m.kind not in kind.material_kinds.labels:
+            bad(("materials", i, "kind"), f"未知的材料种类 {m.kind!r}", kind.material_kinds.labels)
+        req, at = m.required, ("materials", i, "required")
+        for j, step in enumerate(req.steps):
+            if step not in kind.steps:
+                bad(at + ("steps", j), f"未知的步骤类型 {step!r}", kind.steps)
+        for j, name in enumerate(req.circumstances):
+            if _circumstance_field(kind.decision, name) is None:
+                bad(at + ("circumstances", j), f"未知的情形 {name!r}", _circumstance_names(kind.decision))
+        if req.stage_from and req.stage_from not in kind.stages.labels:
+            bad(at + ("stage_from",), f"未知的卷宗阶段 {req.stage_from!r}", kind.stages.labels)
+    return problems
 
 
-def _why(req: Required, dossier: model.Dossier) -> str | None:
+def _circumstance_fields(decision_model) -> dict:
+    """Declared circumstances: the fields of decision.circumstances, or of the decision itself for kinds without one."""
+    holder = decision_model.model_fields.get("circumstances")
+    return holder.annotation.model_fields if holder else decision_model.model_fields
+
+
+def _circumstance_names(decision_model) -> list[str]:
+    return list(_circumstance_fields(decision_model))
+
+
+def _circumstance_field(decision_model, name: str):
+    return _circumstance_fields(decision_model).get(name)
+
+
+def _declared(decision, name: str) -> bool:
+    holder = getattr(decision, "circumstances", decision)
+    return bool(getattr(holder, name))
+
+
+def _why(req: Required, dossier, kind) -> str | None:
     """The reason the material is required for this dossier, or None when it is not."""
     if req.always:
         return "一律需要"
     present = {s.type for s in dossier.steps}
     for step in req.steps:
         if step in present:
-            return f"卷宗有“{model.STEP_LABELS[step]}”步骤"
+            return f"卷宗有“{kind.step_label(step)}”步骤"
     for name in req.circumstances:
-        if getattr(dossier.decision.circumstances, name):
-            return f"声明了“{_circumstance_label(name)}”"
-    if req.stage_from and STAGE_ORDER.index(dossier.decision.stage) >= STAGE_ORDER.index(req.stage_from):
-        return f"卷宗阶段已到“{model.Stage.labels[req.stage_from]}”"
+        if _declared(dossier.decision, name):
+            text = _circumstance_field(kind.decision, name).description or name
+            return f"声明了“{text.split('（')[0]}”"
+    stages = list(kind.stages.labels)
+    if req.stage_from and stages.index(dossier.decision.stage) >= stages.index(req.stage_from):
+        return f"卷宗阶段已到“{kind.stages.labels[req.stage_from]}”"
     return None
 
 
-def materials_status(dossier: model.Dossier, materials: MaterialsList) -> list[MaterialRow]:
+def materials_status(dossier, materials: MaterialsList) -> list[MaterialRow]:
     """One row per listed material that is required for this dossier or present in it."""
+    kind = kinds.get(dossier.decision.kind)
     by_kind: dict[str, list[str]] = {}
     for m in dossier.materials:
         by_kind.setdefault(m.kind, []).append(m.name)
     rows = []
     for spec in materials.materials:
-        why = _why(spec.required, dossier)
+        why = _why(spec.required, dossier, kind)
         present = by_kind.get(spec.kind, [])
         if why is None and not present:
             continue
-        rows.append(MaterialRow(spec.kind, model.MaterialKind.labels[spec.kind], spec.package, why is not None,
+        rows.append(MaterialRow(spec.kind, kind.material_kinds.labels[spec.kind], spec.package, why is not None,
                                 why or "", present, spec.basis))
     return rows
 

@@ -249,8 +249,6 @@ class Clause:
     atoms: list = field(default_factory=list)  # (target alias) expressions attached at compile time
 
 
-CHILD_FACTS = ("experts", "units")
-FACT_KINDS = ("step", "material") + CHILD_FACTS
 
 
 def parse_when(when, schema: "FactSchema") -> list[Clause]:
@@ -266,9 +264,10 @@ def parse_when(when, schema: "FactSchema") -> list[Clause]:
         if set(item) == {DECISION}:
             decision_where.append(parse(item[DECISION], DECISION))
             continue
-        keys = [k for k in item if k.removeprefix("no ") in FACT_KINDS]
+        fact_kinds = ("step", "material") + schema.children
+        keys = [k for k in item if k.removeprefix("no ") in fact_kinds]
         if len(keys) != 1:
-            raise ConditionError(f"when 第 {n + 1} 项应含且仅含一个 step / experts / units / material（可加 no 前缀）或 decision")
+            raise ConditionError(f"when 第 {n + 1} 项应含且仅含一个 {' / '.join(fact_kinds)}（可加 no 前缀）或 decision")
         key = keys[0]
         extra = set(item) - {key, "as", "where"}
         if extra:
@@ -466,12 +465,13 @@ class FactSchema:
     """The attributes and coded values each kind of fact carries (derived from the dossier model)."""
 
     def __init__(self, attributes: dict, values: dict, step_types: list[str], material_kinds: list[str],
-                 types: dict | None = None):
+                 types: dict | None = None, children: tuple[str, ...] = ()):
         self._attributes = attributes  # (fact, subtype) -> set(attr)
         self._values = values          # (fact, subtype, attr) -> list of codes
         self._types = types or {}      # attr -> "date" | "int" | "bool" | "text" | "enum"
         self.step_types = step_types
         self.material_kinds = material_kinds
+        self.children = children    # child record kinds (experts, units, officers …)
 
     def attributes(self, fact: str, subtype: str | None):
         return self._attributes.get((fact, subtype))

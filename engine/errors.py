@@ -48,6 +48,10 @@ class AnswersError(InputError):
     kind = "审查答复文件 (answers) "
 
 
+class CalendarError(InputError):
+    kind = "工作日历文件 (calendar) "
+
+
 @dataclass
 class EngineFailure(Exception):
     """The rule engine itself failed during a review (never a finding)."""

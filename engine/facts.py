@@ -1,35 +1,37 @@
 """Derive flat facts from a dossier: the records the rules match on.
 
-Each fact is a flat dict of str / int / bool (durable-rules cannot take None, floats
-are not needed). Dates become day numbers so rules can compare and add to them;
-durations are computed here once. Each fact also remembers where in the file each
-attribute came from, so a finding can cite file, line and field.
+Each fact is a flat dict of str / int / bool (durable-rules cannot take None; amounts
+are whole yuan). Dates become day numbers so rules can compare and add to them;
+durations are computed here once, so a condition stays a comparison. Every date a
+working-day calendar covers also gets three companions:
+  <date>_wd         its working-day ordinal: `a_wd + 7 >= b_wd` reads "b is at most 7 working days after a"
+  <date>_workday    whether it is a working day
+  <date>_rest_from  the first day of the run of rest days just before it (or the day itself): a calendar-day
+                    period of N days from x whose last day falls on a holiday ends on the next working day
+                    (民法典第二百零三条), so "d is within N days of x" is `d_rest_from <= x + N`.
+A date the calendar does not cover gets none of them, and when a rule in force needs one the
+decision fact says so (calendar_gap), so a period is never answered silently.
+Each fact also remembers where in the file each attribute came from, so a finding can cite
+file, line and field. What differs between decision kinds comes from the kind (engine/kinds/).
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
+import types
 import typing
 from dataclasses import dataclass, field
 from enum import Enum
 
 from pydantic import BaseModel
 
-from . import dossier as model
 from .conditions import FactSchema
 from .load import LoadedDossier
 
-# Durations in calendar days: attribute -> (later date, earlier date). Working days
-# arrive with the calendar (a later issue) as *_wd attributes beside these.
-DURATIONS = {
-    "public-comment": {"days": ("closes_on", "published_on")},
-    "hearing": {"notice_days": ("held_on", "announced_on"),
-                "delivery_days": ("held_on", "materials_delivered_on"),
-                "participants_days": ("held_on", "participants_published_on")},
-    "legality-review": {"review_days": ("opinion_on", "submitted_on")},
-}
-CHILDREN = {"experts": ("expert-review", "experts"), "units": ("interagency-consultation", "units")}
 SKIP = {"type", "materials", "note"}
+WD_SUFFIXES = ("_wd", "_workday", "_rest_from")
+NO_DATE = dt.date(2000, 1, 1)  # the reference date of a dossier that states no date at all
 
 
 @dataclass
@@ -49,13 +51,15 @@ class Fact:
 
 
 def _kind_of(annotation) -> tuple[str, object]:
-    """Classify a field annotation: ('date'|'bool'|'int'|'text'|'enum'|'list'|'model', detail)."""
+    """Classify a field annotation: ('date'|'bool'|'int'|'money'|'text'|'enum'|'list'|'model', detail)."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         return _kind_of(args[0])
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
+        if set(inner) == {float, int}:
+            return "money", None
         return _kind_of(inner[0])
     if origin is list:
         return "list", args[0]
@@ -73,201 +77,242 @@ def _kind_of(annotation) -> tuple[str, object]:
 
 
 @functools.cache
-def _fields(cls: type[BaseModel]) -> tuple:
+def fields_of(cls: type[BaseModel]) -> tuple:
     """(name, kind, detail) of each field of a model class, classified once per class."""
     return tuple((name, *_kind_of(info.annotation)) for name, info in cls.model_fields.items())
 
 
-STEP_MODELS = {typing.get_args(m.model_fields["type"].annotation)[0]: m
-               for m in typing.get_args(typing.get_args(model.Step)[0])}
-MATERIAL_KINDS = list(model.MaterialKind.labels)
-
-
 @functools.cache
-def _mat_attr(kind: str) -> str:
+def mat_attr(kind: str) -> str:
     return "mat_" + kind.replace("-", "_")
 
 
-def _schema() -> FactSchema:
-    attributes, values, types = {}, {}, {}
+def _with_calendar(attrs: dict[str, str]) -> dict[str, str]:
+    """Every date attribute with its working-day companions."""
+    out = dict(attrs)
+    for name, kind in attrs.items():
+        if kind == "date":
+            out |= {f"{name}_wd": "int", f"{name}_workday": "bool", f"{name}_rest_from": "date"}
+    return out
 
-    def add(fact, subtype, cls, extra=()):
-        attrs = set(extra) | {"id"}
-        for name, kind, detail in _fields(cls):
-            if name in SKIP:
+
+@functools.cache
+def schema_for(kind) -> FactSchema:
+    """The attributes and coded values of each fact of a decision kind, from its models."""
+    attributes, values, types_ = {}, {}, {}
+
+    def add(fact, subtype, cls, extra: dict[str, str]):
+        attrs = {"id": "text"} | extra
+        for name, k, detail in fields_of(cls):
+            if name in SKIP or k == "model":
                 continue
-            if kind == "list":
-                attrs.add(f"{name}_count")
-                types[f"{name}_count"] = "int"
-            elif kind == "model":
-                continue
+            if k == "list":
+                attrs[f"{name}_count"] = "int"
             else:
-                attrs.add(name)
-                types.setdefault(name, kind)
-                if kind == "enum":
+                attrs[name] = "int" if k == "money" else k
+                if k == "enum":
                     values[(fact, subtype, name)] = list(detail.labels)
-        attributes[(fact, subtype)] = attrs
-        return attrs
+        attrs = _with_calendar(attrs)
+        attributes[(fact, subtype)] = set(attrs)
+        for name, k in attrs.items():
+            types_.setdefault(name, k)
+        return set(attrs)
 
+    material_kinds = list(kind.material_kinds.labels)
     union = set()
-    for step_type, cls in STEP_MODELS.items():
-        extra = {"date", "order", "materials_count", "type"} | {_mat_attr(k) for k in MATERIAL_KINDS}
-        extra |= set(DURATIONS.get(step_type, {}))
+    for step_type, cls in kind.steps.items():
+        extra = {"date": "date", "order": "int", "materials_count": "int", "type": "enum"}
+        extra |= {mat_attr(k): "bool" for k in material_kinds}
+        extra |= {a: "int" for a in kind.durations.get(step_type, {})}
+        extra |= kind.step_attrs.get(step_type, {})
         union |= add("step", step_type, cls, extra)
     attributes[("step", None)] = union
-    for child, (parent, _) in CHILDREN.items():
-        cls = typing.get_args(STEP_MODELS[parent].model_fields[child].annotation)[0]
-        add(child, None, cls, {"parent"})
-    add("material", None, model.Material, {"used", "has_ref", "has_sha256"})
-    dec = add("decision", None, model.Decision, {"level", "organ_type", "province", "in_scope", "as_of"})
-    circ = add("decision", None, model.Circumstances)
-    attributes[("decision", None)] = dec | circ | {
-        "specific_group", "specific_group_name", "hearing_required", "withheld", "withheld_reason", "urgent",
-        "exploratory_reform", "adjusts", "adjusts_name", "adjustment_major"}
-    values[("decision", None, "level")] = list(model.Level.labels)
-    values[("decision", None, "organ_type")] = list(model.OrganType.labels)
     for (f, s, a), v in list(values.items()):
         if f == "step" and s is not None:
             values.setdefault(("step", None, a), v)
-    derived = {"date": "date", "order": "int", "materials_count": "int", "used": "bool", "has_ref": "bool",
-               "has_sha256": "bool", "in_scope": "bool", "as_of": "date"}
-    derived |= {a: "int" for d in DURATIONS.values() for a in d}
-    derived |= {_mat_attr(k): "bool" for k in MATERIAL_KINDS}
-    derived |= {flag: "bool" for flag in ("specific_group", "hearing_required", "withheld", "urgent",
-                                          "exploratory_reform", "adjusts", "adjustment_major")}
-    derived |= {"level": "enum", "organ_type": "enum", "province": "text", "specific_group_name": "text",
-                "withheld_reason": "text", "adjusts_name": "text"}
-    types.update(derived)
-    return FactSchema(attributes, values, list(STEP_MODELS), MATERIAL_KINDS, types)
+    for child, (parents, list_field, _) in kind.children.items():
+        cls = typing.get_args(kind.steps[parents[0]].model_fields[list_field].annotation)[0]
+        add(child, None, cls, {"parent": "text"})
+    add("material", None, _material_model(kind), {"used": "bool", "has_ref": "bool", "has_sha256": "bool"})
+    decision = add("decision", None, kind.decision,
+                   {"level": "enum", "organ_type": "enum", "province": "text", "in_scope": "bool", "as_of": "date",
+                    "calendar_gap": "bool", "calendar_gap_dates": "text"} | kind.decision_attrs)
+    organ = kind.decision.model_fields["organ"].annotation
+    values[("decision", None, "level")] = list(organ.model_fields["level"].annotation.labels)
+    values[("decision", None, "organ_type")] = list(organ.model_fields["type"].annotation.labels)
+    for attr, detail in getattr(kind, "decision_values", {}).items():
+        values[("decision", None, attr)] = detail
+    attributes[("decision", None)] = decision
+    return FactSchema(attributes, values, list(kind.steps), material_kinds, types_, tuple(kind.children))
 
 
-SCHEMA = _schema()
+def _material_model(kind):
+    return typing.get_args(kind.dossier.model_fields["materials"].annotation)[0]
 
 
-def _put(fact: Fact, attr: str, value, kind: str, detail, pos: tuple):
-    """Add one attribute, converting to what durable-rules accepts."""
-    if value is None:
-        return
-    if kind == "date":
-        fact.data[attr] = value.toordinal()
-        fact.display[attr] = value.isoformat()
-    elif kind == "enum":
-        fact.data[attr] = value
-        fact.display[attr] = detail.labels.get(value, value)
-    elif kind == "bool":
-        fact.data[attr] = bool(value)
-        fact.display[attr] = "是" if value else "否"
-    else:
-        fact.data[attr] = value
-        fact.display[attr] = str(value)
-    fact.attr_pos[attr] = (pos,)
+class _Builder:
+    """Adds attributes to one fact, converting to what durable-rules accepts."""
 
+    def __init__(self, fact: Fact, calendar, gaps: list):
+        self.fact, self.calendar, self.gaps = fact, calendar, gaps
 
-def _record(fact: Fact, obj: BaseModel, pos: tuple, skip=SKIP):
-    for name, kind, detail in _fields(type(obj)):
-        if name in skip or kind == "model":
-            continue
-        value = getattr(obj, name)
-        if kind == "list":
-            _put(fact, f"{name}_count", len(value), "int", None, pos + (name,))
+    def put(self, attr: str, value, kind: str, detail, pos: tuple):
+        fact = self.fact
+        if value is None:
+            return
+        if kind == "date":
+            fact.data[attr] = value.toordinal()
+            fact.display[attr] = value.isoformat()
+            self._working_days(attr, value, pos)
+        elif kind == "enum":
+            fact.data[attr] = value
+            fact.display[attr] = detail.labels.get(value, value) if detail else value
+        elif kind == "bool":
+            fact.data[attr] = bool(value)
+            fact.display[attr] = "是" if value else "否"
+        elif kind == "money":  # whole yuan for comparisons; the display keeps the amount as written
+            fact.data[attr] = int(value)
+            fact.display[attr] = f"{value:,}".removesuffix(".0")
         else:
-            _put(fact, name, value, kind, detail, pos + (name,))
+            fact.data[attr] = value
+            fact.display[attr] = str(value)
+        fact.attr_pos[attr] = (pos,)
+
+    def _working_days(self, attr: str, day: dt.date, pos: tuple):
+        cal = self.calendar
+        if cal is None:
+            return
+        if not cal.covers(day):
+            self.gaps.append((self.fact, attr, day))
+            return
+        fact = self.fact
+        rest_from = day
+        while cal.covers(rest_from - dt.timedelta(days=1)) and not cal.is_working_day(rest_from - dt.timedelta(days=1)):
+            rest_from -= dt.timedelta(days=1)
+        for name, value, text in ((f"{attr}_wd", cal.ordinal(day), None),
+                                  (f"{attr}_workday", cal.is_working_day(day), None),
+                                  (f"{attr}_rest_from", rest_from.toordinal(), rest_from.isoformat())):
+            fact.data[name] = value
+            fact.display[name] = text or (("是" if value else "否") if isinstance(value, bool) else str(value))
+            fact.attr_pos[name] = (pos,)
+
+    def record(self, obj: BaseModel, pos: tuple, skip=SKIP):
+        for name, kind, detail in fields_of(type(obj)):
+            if name in skip or kind == "model":
+                continue
+            value = getattr(obj, name)
+            if kind == "list":
+                self.put(f"{name}_count", len(value), "int", None, pos + (name,))
+            else:
+                self.put(name, value, kind, detail, pos + (name,))
 
 
-def _decision_fact(d: model.Decision, as_of: dt.date) -> Fact:
-    fact = Fact({"t": "decision", "id": "decision"}, {}, ("decision",), label="决策事项")
-    _record(fact, d, ("decision",), skip={"organ", "circumstances", "as_of"})
-    organ = ("decision", "organ")
-    _put(fact, "level", d.organ.level, "enum", model.Level, organ + ("level",))
-    _put(fact, "organ_type", d.organ.type, "enum", model.OrganType, organ + ("type",))
-    _put(fact, "province", d.organ.province, "text", None, organ + ("province",))
-    _put(fact, "as_of", as_of, "date", None, ("decision", "as_of"))
-    _put(fact, "in_scope", d.kind == "major-decision" and d.excluded is None and d.scope is not None,
-         "bool", None, ("decision", "scope"))
-    c = d.circumstances
-    cp = ("decision", "circumstances")
-    _record(fact, c, cp, skip={"specific_group", "hearing_required_by", "withheld", "urgent_reason",
-                               "exploratory_reform_risk", "adjusts"})
-    flags = {  # optional text circumstances become a yes/no flag plus the text
-        "specific_group": (c.specific_group, "specific_group_name"),
-        "hearing_required": (c.hearing_required_by, "hearing_required_by"),
-        "withheld": (c.withheld.reason if c.withheld else None, "withheld_reason"),
-        "urgent": (c.urgent_reason, "urgent_reason"),
-        "exploratory_reform": (c.exploratory_reform_risk, "exploratory_reform_risk"),
-        "adjusts": (c.adjusts.earlier_decision if c.adjusts else None, "adjusts_name"),
-    }
-    source = {"specific_group": "specific_group", "hearing_required": "hearing_required_by",
-              "withheld": "withheld", "urgent": "urgent_reason", "exploratory_reform": "exploratory_reform_risk",
-              "adjusts": "adjusts"}
-    for flag, (text, text_attr) in flags.items():
-        _put(fact, flag, text is not None, "bool", None, cp + (source[flag],))
-        _put(fact, text_attr, text, "text", None, cp + (source[flag],))
-    _put(fact, "adjustment_major", bool(c.adjusts and c.adjusts.major), "bool", None, cp + ("adjusts",))
-    return fact
-
-
-def latest_date(d: model.Dossier) -> dt.date | None:
-    dates = []
-    for step in d.steps:
-        for name, kind, _ in _fields(type(step)):
-            if kind == "date" and getattr(step, name) is not None:
-                dates.append(getattr(step, name))
+def latest_date(d) -> dt.date | None:
+    dates = [getattr(step, name) for step in d.steps for name, kind, _ in fields_of(type(step))
+             if kind == "date" and getattr(step, name) is not None]
     return max(dates) if dates else None
 
 
-def as_of_date(d: model.Dossier, override: dt.date | None = None) -> dt.date:
+def as_of_date(d, override: dt.date | None = None) -> dt.date:
     """The review's reference date: given, declared, or the last date in the record."""
-    return override or d.decision.as_of or latest_date(d) or dt.date(2000, 1, 1)
+    return override or d.decision.as_of or latest_date(d) or NO_DATE
 
 
-def derive(loaded: LoadedDossier, as_of: dt.date) -> list[Fact]:
+def _content_key(step) -> str:
+    """Two steps of one type on one date are ranked by what they say, never by where they stand in the file."""
+    return json.dumps(step.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+
+
+def derive(loaded: LoadedDossier, kind, as_of: dt.date, calendar=None,
+           needs_calendar: frozenset = frozenset()) -> list[Fact]:
+    """The facts of one dossier. `needs_calendar` names the (step type or 'decision', date attribute) pairs whose
+    working-day companions a rule in force compares ('*' for any step type): a gap there is a calendar gap."""
     d = loaded.dossier
     materials = {m.id: m for m in d.materials}
     used = {mid for s in d.steps for mid in s.materials}
+    material_kinds = list(kind.material_kinds.labels)
+    gaps: list = []
     facts: list[Fact] = []
     steps = []
     for i, step in enumerate(d.steps):
         pos = ("steps", i)
-        fact = Fact({"t": "step", "id": f"s{i}", "type": step.type}, {"type": model.STEP_LABELS[step.type]},
-                    pos, label=f"{model.STEP_LABELS[step.type]}（steps[{i}]）")
+        fact = Fact({"t": "step", "id": f"s{i}", "type": step.type}, {"type": step.label},
+                    pos, label=f"{step.label}（steps[{i}]）")
         fact.attr_pos["type"] = (pos + ("type",),)
-        _record(fact, step, pos)
-        date_field = model.STEP_DATE[step.type]
-        _put(fact, "date", getattr(step, date_field), "date", None, pos + (date_field,))
-        for attr, (later, earlier) in DURATIONS.get(step.type, {}).items():
-            a, b = getattr(step, later), getattr(step, earlier)
-            if a is not None and b is not None:
-                fact.data[attr] = (a - b).days
-                fact.display[attr] = str((a - b).days)
+        b = _Builder(fact, calendar, gaps)
+        b.record(step, pos)
+        b.put("date", getattr(step, step.date_field), "date", None, pos + (step.date_field,))
+        for attr, (later, earlier) in kind.durations.get(step.type, {}).items():
+            a, e = getattr(step, later), getattr(step, earlier)
+            if a is not None and e is not None:
+                fact.data[attr] = (a - e).days
+                fact.display[attr] = str((a - e).days)
                 fact.attr_pos[attr] = (pos + (earlier,), pos + (later,))
-        kinds = {materials[mid].kind for mid in step.materials}
-        for k in MATERIAL_KINDS:
-            _put(fact, _mat_attr(k), k in kinds, "bool", None, pos + ("materials",))
-        _put(fact, "materials_count", len(step.materials), "int", None, pos + ("materials",))
+        if kind.step_facts:
+            kind.step_facts(step, b.put, pos)
+        kinds_here = {materials[mid].kind for mid in step.materials}
+        for k in material_kinds:
+            b.put(mat_attr(k), k in kinds_here, "bool", None, pos + ("materials",))
+        b.put("materials_count", len(step.materials), "int", None, pos + ("materials",))
         steps.append((step, fact))
         facts.append(fact)
-    # order of steps on the timeline (ties broken by type, then file position, never by file order alone)
-    ranked = sorted(steps, key=lambda sf: (sf[1].data.get("date", 0), sf[0].type, sf[1].pos))
+    ranked = sorted(steps, key=lambda sf: (sf[1].data.get("date", 0), sf[0].type, _content_key(sf[0])))
     for n, (_, fact) in enumerate(ranked, 1):
         fact.data["order"] = n
         fact.display["order"] = str(n)
-    for child, (parent, list_field) in CHILDREN.items():
+    for child, (parents, list_field, _) in kind.children.items():
         for step, parent_fact in steps:
-            if step.type != parent:
+            if step.type not in parents:
                 continue
             for j, item in enumerate(getattr(step, list_field)):
                 pos = parent_fact.pos + (list_field, j)
                 fact = Fact({"t": child, "id": f"{parent_fact.id}.{child}{j}", "parent": parent_fact.id}, {},
-                            pos, label=f"{getattr(item, 'name', '')}（{'.'.join(map(str, pos))}）")
-                _record(fact, item, pos)
+                            pos, label=f"{getattr(item, 'name', '') or getattr(item, 'type', '')}（{_dotted(pos)}）")
+                _Builder(fact, calendar, gaps).record(item, pos)
                 facts.append(fact)
     for k, m in enumerate(d.materials):
         pos = ("materials", k)
         fact = Fact({"t": "material", "id": f"m{k}"}, {}, pos, label=f"材料 {m.name}")
-        _record(fact, m, pos)
-        _put(fact, "used", m.id in used, "bool", None, pos)
-        _put(fact, "has_ref", m.ref is not None, "bool", None, pos + ("ref",))
-        _put(fact, "has_sha256", m.sha256 is not None, "bool", None, pos + ("sha256",))
+        b = _Builder(fact, calendar, gaps)
+        b.record(m, pos)
+        b.put("used", m.id in used, "bool", None, pos)
+        b.put("has_ref", m.ref is not None, "bool", None, pos + ("ref",))
+        b.put("has_sha256", m.sha256 is not None, "bool", None, pos + ("sha256",))
         facts.append(fact)
-    facts.append(_decision_fact(d.decision, as_of))
+    decision = _decision_fact(d.decision, kind, as_of, calendar, gaps)
+    needed = [(f, attr, day) for f, attr, day in gaps if _needed(f, attr, needs_calendar)]
+    _Builder(decision, None, []).put("calendar_gap", bool(needed), "bool", None, ("decision",))
+    if needed:  # the finding points at the dates the calendar lacks
+        decision.data["calendar_gap_dates"] = decision.display["calendar_gap_dates"] = "、".join(
+            sorted({day.isoformat() for _, _, day in needed}))
+        where = tuple(dict.fromkeys(p for f, attr, _ in sorted(needed, key=lambda g: (g[2], g[0].pos))
+                                    for p in f.positions(attr)))
+        decision.attr_pos["calendar_gap"] = decision.attr_pos["calendar_gap_dates"] = where
+    facts.append(decision)
     return facts
+
+
+def _needed(fact: Fact, attr: str, needs: frozenset) -> bool:
+    subtype = fact.data.get("type") if fact.data["t"] == "step" else fact.data["t"]
+    return (subtype, attr) in needs or (fact.data["t"] == "step" and ("*", attr) in needs)
+
+
+def _dotted(pos: tuple) -> str:
+    from .source import dotted
+    return dotted(pos)
+
+
+def _decision_fact(d, kind, as_of: dt.date, calendar, gaps: list) -> Fact:
+    fact = Fact({"t": "decision", "id": "decision"}, {}, ("decision",), label="决策事项")
+    b = _Builder(fact, calendar, gaps)
+    b.record(d, ("decision",), skip={"as_of"})
+    organ = ("decision", "organ")
+    level_enum = type(d.organ).model_fields["level"].annotation
+    type_enum = type(d.organ).model_fields["type"].annotation
+    b.put("level", d.organ.level, "enum", level_enum, organ + ("level",))
+    b.put("organ_type", d.organ.type, "enum", type_enum, organ + ("type",))
+    b.put("province", d.organ.province, "text", None, organ + ("province",))
+    b.put("as_of", as_of, "date", None, ("decision", "as_of"))
+    b.put("in_scope", kind.in_scope(d), "bool", None, ("decision", "scope"))
+    kind.decision_facts(d, b.put, b.record)
+    return fact

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from .dossier import Dossier, _AtPath
+from .dossier import AtPath, Kind
 from .errors import DossierError, Problem
 from .source import Located, dotted, parse_text, read_file
 
@@ -33,7 +33,7 @@ _MESSAGES = {  # pydantic error type -> (中文说明, 应为)
 
 @dataclass
 class LoadedDossier:
-    dossier: Dossier
+    dossier: BaseModel          # the Dossier model of its decision kind (engine/kinds/)
     doc: Located
     sha256: str
 
@@ -51,12 +51,11 @@ def problems_from_validation(exc: ValidationError, doc: Located, model: type[Bas
     problems = []
     for err in exc.errors():
         loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and "[" in part))
-        # drop the discriminator tags pydantic inserts into the location ("public-comment")
-        loc = tuple(p for p in loc if not (isinstance(p, str) and _is_tag(p)))
+        loc = _without_tags(loc, doc.data)
         loc = tuple("schema" if p == "schema_" else p for p in loc)
         ctx = err.get("ctx") or {}
         error = ctx.get("error")
-        if isinstance(error, _AtPath):
+        if isinstance(error, AtPath):
             problems.append(Problem(doc.path, doc.line(error.loc), dotted(error.loc), error.message, error.expected))
             continue
         if err["type"] == "union_tag_invalid":
@@ -71,25 +70,53 @@ def problems_from_validation(exc: ValidationError, doc: Located, model: type[Bas
     return problems
 
 
-_TAGS: set[str] = set()
-
-
-def _is_tag(part: str) -> bool:
-    if not _TAGS:
-        from .dossier import STEP_LABELS
-        _TAGS.update(STEP_LABELS)
-    return part in _TAGS
-
+def _without_tags(loc: tuple, data) -> tuple:
+    """Drop the discriminator tag pydantic inserts after a list index (steps[3] public-comment closes_on):
+    only where the item there really has that type, since a tag can also be a field's name (decision)."""
+    out, node = [], data
+    for part in loc:
+        if out and isinstance(out[-1], int) and isinstance(node, dict) and node.get("type") == part:
+            continue
+        out.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(out)
 
 
 def _validate(doc: Located) -> LoadedDossier:
     if not isinstance(doc.data, dict):
         raise DossierError([Problem(doc.path, 1, "", "卷宗应为映射（decision、steps、materials）", "YAML/JSON 映射")])
+    model = _model_of(doc)
     try:
-        dossier = Dossier.model_validate(doc.data)
+        dossier = model.model_validate(doc.data)
     except ValidationError as exc:
-        raise DossierError(problems_from_validation(exc, doc, Dossier)) from None
+        raise DossierError(problems_from_validation(exc, doc, model)) from None
     return LoadedDossier(dossier, doc, hashlib.sha256(doc.text.encode("utf-8")).hexdigest())
+
+
+def _model_of(doc: Located) -> type[BaseModel]:
+    """The Dossier model of the kind the file declares; a missing or unknown kind is the file's first problem."""
+    from .kinds import KINDS
+
+    decision = doc.data.get("decision")
+    if not isinstance(decision, dict):
+        where = ("decision",) if "decision" in doc.data else ()
+        raise DossierError([Problem(doc.path, doc.line(where), "decision", "缺少 decision（决策事项）或其不是映射 (missing)",
+                                    "decision: 下写 title、kind、stage、organ 等")])
+    kind = decision.get("kind")
+    if kind in KINDS:
+        return KINDS[kind].dossier
+    known = " / ".join(f"{code}（{k.label}）" for code, k in KINDS.items())
+    if kind is None:
+        message = "缺少必填字段 kind（卷宗种类）(missing)"
+    elif kind in Kind.labels:
+        message = f"卷宗种类 {kind}（{Kind.labels[kind]}）尚不支持预审"
+    else:
+        message = f"未知的卷宗种类：{kind!r}"
+    raise DossierError([Problem(doc.path, doc.line(("decision", "kind") if kind is not None else ("decision",)),
+                                "decision.kind", message, known)])
 
 
 def load_dossier(path: str | Path) -> LoadedDossier:

@@ -2,7 +2,8 @@
 
 durable-rules 2.0.28 is an unmaintained C extension; the way it is driven here
 follows what was measured (README, "Engine notes"):
-- one host, one ruleset per rulebook, registered once per process (names cannot be reused);
+- one host, one ruleset per rulebook and decision kind, registered once per process (names cannot be
+  reused; one ruleset per kind also keeps each well below durable's measured ceiling of ~300 rules);
 - no background dispatch thread: every action runs synchronously in the caller;
 - one review at a time (a lock), one non-empty batch per review with the decision fact
   last, `delete_state` in `finally`, and the session state read for swallowed exceptions;
@@ -33,33 +34,34 @@ class _Host(durable.Host):
 
 
 class Matcher:
-    """Compiles a rulebook into one durable ruleset and matches facts against it."""
+    """Compiles a rulebook's rules of one decision kind into a durable ruleset and matches facts against it."""
 
     _host = None
     _lock = threading.Lock()
     _registered: dict[str, "Matcher"] = {}
     _sessions = itertools.count(1)
 
-    def __new__(cls, rulebook: Rulebook):
+    def __new__(cls, rulebook: Rulebook, kind: str):
         with cls._lock:
-            existing = cls._registered.get(rulebook.digest)
+            existing = cls._registered.get((rulebook.digest, kind))
             if existing is not None:
                 return existing
             self = super().__new__(cls)
-            self._setup(rulebook)
-            cls._registered[rulebook.digest] = self
+            self._setup(rulebook, kind)
+            cls._registered[(rulebook.digest, kind)] = self
             return self
 
-    def _setup(self, rulebook: Rulebook) -> None:
+    def _setup(self, rulebook: Rulebook, kind: str) -> None:
         if Matcher._host is None:
             Matcher._host = _Host()
-        self.name = "prereview_" + rulebook.digest[:16]
+        self.name = f"prereview_{rulebook.digest[:16]}_{kind.replace('-', '_')}"
         self.rulebook = rulebook
         self._hits: list | None = None
         definition = {"__catch_all": dict(_CATCH_ALL, run=self._never),
                       _ANCHOR_ID: dict(_ANCHOR, run=self._action(_ANCHOR_ID, []))}
         for rule in rulebook.rules:
-            definition[rule.id] = {"all": rule.durable, "run": self._action(rule.id, rule.positive_aliases)}
+            if kind in rule.durable:
+                definition[rule.id] = {"all": rule.durable[kind], "run": self._action(rule.id, rule.positive_aliases)}
         Matcher._host.register_rulesets({self.name: definition})
 
     @staticmethod

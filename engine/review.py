@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 
 import prereview
 
-from . import dossier as model
-from .conditions import CHILD_FACTS, refs
+from . import kinds
+from .conditions import refs
 from .errors import DossierError, Problem
 from .facts import Fact, as_of_date, derive
 from .load import LoadedDossier
@@ -17,11 +17,12 @@ from .source import dotted
 from .matcher import Matcher
 from .rulebook import SEVERITIES, Rule, Rulebook, severity_rank
 
-VERDICTS = {
-    "pass": "通过",
-    "fix-then-submit": "补正后可提交",
-    "blocked": "不得提交集体讨论",
-}
+VERDICTS = ("pass", "fix-then-submit", "blocked")  # each kind words them (kinds.DecisionKind.verdicts)
+
+
+def verdict_label(kind: str, verdict: str) -> str:
+    k = kinds.get(kind)
+    return k.verdicts[verdict] if k else verdict
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,11 @@ class Review:
     findings: list[Finding]
     receipt: dict
     applied_rules: list[str] = field(default_factory=list)
-    dossier: model.Dossier | None = None
+    dossier: object | None = None      # the kind's Dossier model
+
+    @property
+    def verdict_label(self) -> str:
+        return verdict_label(self.kind, self.verdict)
 
     def to_dict(self) -> dict:
         return {
@@ -125,7 +130,7 @@ def verdict_of(findings: list[Finding]) -> str:
     return "pass"
 
 
-def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
+def _evidence(rule: Rule, bound: dict[str, Fact], doc, kind) -> list[Evidence]:
     """The fields each matched fact contributed, and where an absent step was looked for."""
     used: dict[str, list[str]] = {alias: [] for alias in bound}
     for clause in rule.clauses:
@@ -141,14 +146,16 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
                     used[alias].append(attr)
     # the record of the rule's own step comes first: that is the line a CI annotation points at
     # (an expert or unit of that step is more precise than the step itself)
-    subject = ([c for c in rule.clauses if c.fact in CHILD_FACTS and not c.negated]
+    subject = ([c for c in rule.clauses if c.fact in kind.children and not c.negated]
                or [c for c in rule.clauses if c.subtype == rule.spec.step and c.fact == "step"])[:1]
     ordered = subject + [c for c in rule.clauses if c not in subject]
     out: list[Evidence] = []
     for clause in ordered:
         if clause.negated:
-            label = (model.STEP_LABELS.get(clause.subtype) or model.MaterialKind.labels.get(clause.subtype)
-                     or {"experts": "专家", "units": "协商单位"}.get(clause.fact, clause.subtype or clause.fact))
+            label = ((kind.step_label(clause.subtype) if clause.subtype in kind.steps else None)
+                     or kind.material_kinds.labels.get(clause.subtype)
+                     or (kind.children[clause.fact][2] if clause.fact in kind.children else None)
+                     or clause.subtype or clause.fact)
             out.append(Evidence(doc.path, doc.line(("steps",)), "steps", f"未见符合条件的{label}记录"))
             continue
         fact = bound[clause.alias]
@@ -161,22 +168,34 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc) -> list[Evidence]:
     return list(dict.fromkeys(out))
 
 
-def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None = None) -> Review:
+def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None = None, calendar=None) -> Review:
     d = loaded.dossier
+    kind = kinds.get(d.decision.kind)
+    if calendar is None:
+        from .calendar import load_calendar
+        calendar = load_calendar()
     day = as_of_date(d, as_of)
-    facts = derive(loaded, day)
-    by_id = {f.id: f for f in facts}
-    active = {r.id for r in rulebook.rules if d.decision.kind in r.spec.kinds and r.in_force(day)}
+    # the date a rule's period in force is judged at: the review's date, or (a kind may say) the first act
+    keyed, keyed_pos, keyed_what = kind.in_force_date(d, day)
+    active_rules = [r for r in rulebook.rules if d.decision.kind in r.durable and r.in_force(keyed)]
+    active = {r.id for r in active_rules}
     if not active:  # never a "pass" that no rule looked at
-        of_kind = any(d.decision.kind in r.spec.kinds for r in rulebook.rules)
-        raise DossierError([Problem(
-            loaded.doc.path, loaded.doc.line(("decision", "kind") if not of_kind else ("decision",)),
-            "decision.kind" if not of_kind else "decision.as_of",
-            f"规则库中没有适用于 {d.decision.kind} 的规则，无法预审" if not of_kind
-            else f"审查基准日 {day} 没有施行中的 {d.decision.kind} 规则，无法预审",
-            " / ".join(sorted({k for r in rulebook.rules for k in r.spec.kinds})) if not of_kind
-            else "规则施行期间内的日期")])
-    hits = Matcher(rulebook).match(facts, active)
+        of_kind = any(d.decision.kind in r.durable for r in rulebook.rules)
+        if not of_kind:
+            problem = Problem(loaded.doc.path, loaded.doc.line(("decision", "kind")), "decision.kind",
+                              f"规则库中没有适用于 {d.decision.kind} 的规则，无法预审",
+                              " / ".join(sorted({k for r in rulebook.rules for k in r.durable})))
+        else:
+            first = min(b.in_force.from_ for r in rulebook.rules if d.decision.kind in r.durable
+                        for b in r.spec.basis)
+            problem = Problem(loaded.doc.path, loaded.doc.line(keyed_pos), dotted(keyed_pos),
+                              f"{keyed_what} {keyed} 不在规则施行期间内（本规则库{kind.label}规则最早自 {first} 起施行），"
+                              "无法预审：程序行为适用行为时施行的法律", "规则施行期间内的日期")
+        raise DossierError([problem])
+    needs = frozenset().union(*(r.calendar_needs for r in active_rules))
+    facts = derive(loaded, kind, day, calendar, needs)
+    by_id = {f.id: f for f in facts}
+    hits = Matcher(rulebook, kind.code).match(facts, active)
     findings = []
     for rule_id, ids in hits:
         rule = rulebook.rule(rule_id)
@@ -187,20 +206,21 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
             rule_id=rule.id, severity=spec.severity, title=spec.title,
             message=_render(spec.message, values), implements=list(spec.implements),
             basis=[b.to_dict() for b in spec.basis],
-            evidence=_evidence(rule, bound, loaded.doc), fix=_render(spec.fix, values),
+            evidence=_evidence(rule, bound, loaded.doc, kind), fix=_render(spec.fix, values),
             step=spec.step, pack=rule.pack.name,
         ))
     findings.sort(key=finding_sort_key)
     verdict = verdict_of(findings)
     receipt = {
         "engine": {"name": "prereview", "version": prereview.__version__},
-        "rulebook": rulebook.receipt(),
+        "rulebook": rulebook.receipt(kind.code),
         "dossier_sha256": loaded.sha256,
         "as_of": day.isoformat(),
         "rules_applied": len(active),
+        "calendar": calendar.receipt(),
     }
     return Review(loaded.doc.path, d.decision.title, d.decision.kind, verdict, findings, receipt,
                   sorted(active), d)
 
 
-__all__ = ["Review", "Finding", "Evidence", "run_review", "VERDICTS", "SEVERITIES"]
+__all__ = ["Review", "Finding", "Evidence", "run_review", "VERDICTS", "SEVERITIES", "verdict_label"]

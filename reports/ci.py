@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 import prereview
 from prereview.engine.errors import Problem
-from prereview.engine.review import VERDICTS, Evidence, Finding, Review, fold_cjk
+from prereview.engine.review import Evidence, Finding, Review, fold_cjk
 from prereview.engine.rulebook import SEVERITIES, SEVERITY_LABELS, Rule, Rulebook, severity_rank
 
 from .common import cite, cite_in_force, counts, display_path
@@ -227,7 +227,7 @@ def render_sarif(reviews: list[Review], rulebook: Rulebook | None, *, fail_on: s
         if review.receipt.get("dossier_sha256"):
             artifact["hashes"] = {"sha-256": review.receipt["dossier_sha256"]}
         artifact["properties"] = {"title": review.title, "kind": review.kind, "verdict": review.verdict,
-                                  "verdictLabel": VERDICTS.get(review.verdict, review.verdict),
+                                  "verdictLabel": review.verdict_label,
                                   "asOf": review.receipt.get("as_of"),
                                   "appliedRules": list(review.applied_rules)}
         artifacts.append(artifact)
@@ -289,7 +289,7 @@ def render_junit(reviews: list[Review], rulebook: Rulebook | None, *, fail_on: s
         suite = ET.SubElement(root, "testsuite", name=_x(path))
         props = ET.SubElement(suite, "properties")
         for name, value in (("title", review.title), ("kind", review.kind), ("verdict", review.verdict),
-                            ("verdict_label", VERDICTS.get(review.verdict, review.verdict)),
+                            ("verdict_label", review.verdict_label),
                             ("as_of", review.receipt.get("as_of", "")), ("fail_on", fail_on),
                             ("dossier_sha256", review.receipt.get("dossier_sha256", ""))):
             ET.SubElement(props, "property", name=name, value=_x(value))
@@ -406,7 +406,7 @@ def render_markdown(reviews: list[Review], rulebook: Rulebook | None, *, fail_on
     failing = sum(1 for row in rows if row["failing"])
     return _ENV.get_template("ci-summary.md.j2").render(
         rows=rows, problems=problem_rows, fail_on=fail_on, failing=failing, md=_md, code=_code,
-        verdicts=VERDICTS, severity_labels=SEVERITY_LABELS,
+        severity_labels=SEVERITY_LABELS,
         rules_loaded=rulebook is not None, version=prereview.__version__)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from prereview.engine.dossier import STEP_DATE, STEP_LABELS
+from prereview.engine import kinds
 from prereview.engine.review import VERDICTS, Review, fold_cjk
 from prereview.engine.rulebook import SEVERITY_LABELS, Rule, severity_rank
 
@@ -12,26 +12,39 @@ from .common import cite, counts, display_path
 
 _ENV = Environment(loader=PackageLoader("prereview.reports", "templates"), undefined=StrictUndefined,
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
-STEP_ORDER = list(STEP_DATE)  # procedural order of step types
 MARKS = {"blocking": "✖", "major": "▲", "advisory": "·"}
 
 
-def group_by_step(findings) -> list[tuple[str, list]]:
+def step_label(kind: str, step: str) -> str:
+    k = kinds.get(kind)
+    return k.step_label(step) if k and step in k.steps else (step or "其他")
+
+
+def verdict_labels(reviews) -> dict[str, str]:
+    """How a summary of these reviews words the verdicts: in their kind's words when they share one."""
+    codes = {r.kind for r in reviews}
+    if len(codes) == 1 and kinds.get(next(iter(codes))):
+        return kinds.get(next(iter(codes))).verdicts
+    return {"pass": "通过", "fix-then-submit": "需补正", "blocked": "阻断"}
+
+
+def group_by_step(findings, kind: str) -> list[tuple[str, list]]:
     """Findings grouped by step: groups with the most severe findings first, then procedural order."""
+    order = kinds.get(kind).step_order() if kinds.get(kind) else []
     groups: dict[str, list] = {}
     for f in findings:
         groups.setdefault(f.step, []).append(f)
     def key(item):
         step, items = item
         worst = min(severity_rank(f.severity) for f in items)
-        return (worst, STEP_ORDER.index(step) if step in STEP_ORDER else len(STEP_ORDER), step)
+        return (worst, order.index(step) if step in order else len(order), step)
     return [(step, sorted(items, key=lambda f: severity_rank(f.severity))) for step, items in sorted(groups.items(), key=key)]
 
 
 def render_text(reviews: list[Review], fail_on: str) -> str:
     return _ENV.get_template("check.txt.j2").render(
-        reviews=reviews, group_by_step=group_by_step, counts=counts, verdicts=VERDICTS,
-        severity_labels=SEVERITY_LABELS, step_labels=STEP_LABELS, marks=MARKS, cite=cite,
+        reviews=reviews, group_by_step=group_by_step, counts=counts, verdicts=verdict_labels(reviews),
+        severity_labels=SEVERITY_LABELS, step_label=step_label, marks=MARKS, cite=cite,
         fail_on=fail_on, rel=display_path)
 
 
@@ -49,7 +62,7 @@ def render_rule(rule: Rule) -> str:
     cases = [(case, [line for change in case.change for line in _change_lines(change)]) for case in rule.cases]
     return _ENV.get_template("rule.txt.j2").render(
         rule=rule, s=rule_summary(rule), when=when, cases=cases, severity_labels=SEVERITY_LABELS,
-        step_labels=STEP_LABELS, cite=cite, fold=fold_cjk)
+        step_label=lambda step: step_label(rule.spec.kinds[0], step), cite=cite, fold=fold_cjk)
 
 
 def coverage(rulebook, catalogue: list[dict], checklist: dict, prefixes: tuple[str, ...]) -> list[dict]:

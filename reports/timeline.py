@@ -9,25 +9,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from prereview.engine.dossier import STEP_DATE, STEP_LABELS
+from prereview.engine import kinds
+from prereview.engine.calendar import CalendarGap, load_calendar
 
 WIDTH = 600            # SVG user units; the template scales it to the text width
 LABEL_W = 138          # left column for step names and dates
 RIGHT = 590
 TOP = 30               # below the axis labels
 ROW_H = 24
-# statutory figures, used only when the review's rulebook does not set them (a test rulebook)
-DEFAULT_PARAMS = {"comment_days": 30, "legality_review_working_days": 7, "hearing_delivery_days": 7}
-
-# steps drawn as a span: step type -> (start field, end field)
-SPANS = {
-    "public-comment": ("published_on", "closes_on"),
-    "hearing": ("announced_on", "held_on"),
-    "legality-review": ("submitted_on", "opinion_on"),
-    "party-report": ("reported_on", "reply_on"),
-}
-
-
 @dataclass
 class Window:
     """A statutory period drawn behind a step: x1..x2 and a short caption."""
@@ -69,16 +58,6 @@ class Timeline:
     notes: list[str]
 
 
-def add_working_days(start: dt.date, n: int) -> dt.date:
-    """start + n working days, counting Monday to Friday only (no holiday calendar yet)."""
-    day = start
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
-
-
 def _step_index(field_path: str) -> int | None:
     m = re.match(r"steps\[(\d+)\]", field_path)
     return int(m.group(1)) if m else None
@@ -99,36 +78,56 @@ def _red_steps(review) -> tuple[set[int], set[str]]:
 
 
 def _start(step) -> dt.date:
-    return getattr(step, SPANS[step.type][0] if step.type in SPANS else STEP_DATE[step.type])
+    return getattr(step, step.span[0] if step.span else step.date_field)
 
 
 def _short(d: dt.date) -> str:
     return d.isoformat()
 
 
+def _window(period, step, n: int, calendar) -> tuple[dt.date, dt.date] | None:
+    """The period's first and last day, or None when the step lacks the date or the calendar the day."""
+    anchor = getattr(step, period.field, None)
+    if anchor is None:
+        return None
+    if not period.working_days:
+        other = anchor - dt.timedelta(days=n) if period.before else anchor + dt.timedelta(days=n)
+    else:
+        try:
+            if period.before:  # the latest day that still leaves n working days before the anchor
+                other = anchor
+                while calendar.working_days_between(other, anchor) < n:
+                    other -= dt.timedelta(days=1)
+            else:
+                other = calendar.add_working_days(anchor, n)
+        except CalendarGap:
+            return None
+    return (other, anchor) if period.before else (anchor, other)
+
+
 def build_timeline(review) -> Timeline | None:
     d = review.dossier
     if d is None or not d.steps:
         return None
-    params = {**DEFAULT_PARAMS, **review.receipt.get("rulebook", {}).get("params", {})}
-    order = list(STEP_DATE)
+    kind = kinds.get(review.kind)
+    calendar = getattr(review, "calendar", None) or load_calendar()
+    params = review.receipt.get("rulebook", {}).get("params", {})
+    periods = [p for p in kind.periods if p.param in params]
+    order = kind.step_order()
     steps = sorted(enumerate(d.steps), key=lambda p: (_start(p[1]), order.index(p[1].type)))
     red_idx, red_types = _red_steps(review)
+    windows = {(i, p): w for i, s in steps for p in periods if p.step == s.type
+               and (w := _window(p, s, params[p.param], calendar)) is not None}
 
     # everything that must fit on the axis
     dates: list[dt.date] = []
-    for _, s in steps:
+    for i, s in steps:
         dates.append(_start(s))
-        if s.type in SPANS and getattr(s, SPANS[s.type][1]):
-            dates.append(getattr(s, SPANS[s.type][1]))
-        if s.type == "public-comment":
-            dates.append(s.published_on + dt.timedelta(days=params["comment_days"]))
-        if s.type == "legality-review":
-            dates.append(add_working_days(s.submitted_on, params["legality_review_working_days"]))
-        if s.type == "hearing":
-            dates.append(s.held_on - dt.timedelta(days=params["hearing_delivery_days"]))
-            if s.materials_delivered_on:
-                dates.append(s.materials_delivered_on)
+        if s.span and getattr(s, s.span[1]):
+            dates.append(getattr(s, s.span[1]))
+        if getattr(s, "materials_delivered_on", None):
+            dates.append(s.materials_delivered_on)
+    dates += [day for w in windows.values() for day in w]
     start, end = min(dates) - dt.timedelta(days=3), max(dates) + dt.timedelta(days=3)
     span = max((end - start).days, 1)
     chart_left = LABEL_W + 8
@@ -140,45 +139,36 @@ def build_timeline(review) -> Timeline | None:
     y = TOP
     for index, s in steps:
         first = _start(s)
-        row = Row(STEP_LABELS[s.type], _short(first), y, x(first),
-                  red=index in red_idx or s.type in red_types)
-        if s.type in SPANS:
-            last = getattr(s, SPANS[s.type][1])
+        row = Row(s.label, _short(first), y, x(first), red=index in red_idx or s.type in red_types)
+        if s.span:
+            last = getattr(s, s.span[1])
             if last:
                 row.x2 = x(last)
                 row.dates = f"{_short(first)} 至 {last.isoformat()[5:]}（{(last - first).days} 日）"
-        if s.type == "public-comment":
-            due = s.published_on + dt.timedelta(days=params["comment_days"])
-            row.windows.append(Window(x(s.published_on), x(due), f"≥{params['comment_days']}日"))
-        elif s.type == "legality-review":
-            due = add_working_days(s.submitted_on, params["legality_review_working_days"])
-            row.windows.append(Window(x(s.submitted_on), x(due),
-                                      f"≥{params['legality_review_working_days']}个工作日"))
-            if s.opinion_on is None:
+            elif s.type == kind.review_step:
                 row.dates = f"{_short(first)} 送审，尚无意见"
-        elif s.type == "hearing":
-            row.windows.append(Window(x(s.held_on - dt.timedelta(days=params["hearing_delivery_days"])), x(s.held_on),
-                                      f"材料{params['hearing_delivery_days']}日前送达"))
-            if s.materials_delivered_on:
-                row.marks.append((x(s.materials_delivered_on), f"送达 {s.materials_delivered_on.isoformat()[5:]}"))
+        for p in periods:
+            if (index, p) in windows:
+                w = windows[(index, p)]
+                row.windows.append(Window(x(w[0]), x(w[1]), p.caption.format(n=params[p.param])))
+        if getattr(s, "materials_delivered_on", None):
+            row.marks.append((x(s.materials_delivered_on), f"送达 {s.materials_delivered_on.isoformat()[5:]}"))
         rows.append(row)
         y += ROW_H
     present = {s.type for s in d.steps}
     for step in [t for t in order if t in red_types and t not in present] + sorted(red_types - present - set(order)):
-        rows.append(Row(STEP_LABELS.get(step, step), "卷宗中未见记录", y, red=True, missing=True))
+        rows.append(Row(kind.step_label(step), "卷宗中未见记录", y, red=True, missing=True))
         y += ROW_H
 
     ticks = _ticks(start, end, x)
     meetings = [Tick(x(s.held_on), f"集体讨论 {s.held_on.isoformat()}", _anchor(x(s.held_on), chart_left))
                 for _, s in steps if s.type == "collective-discussion"]
-    periods = {
-        "public-comment": f"公开征求意见一般不少于{params['comment_days']}日（条例第十五条第一款）",
-        "hearing": f"听证材料于听证会{params['hearing_delivery_days']}日前送达（第十六条第三款）",
-        "legality-review": f"合法性审查一般不少于{params['legality_review_working_days']}个工作日"
-                           "（第二十六条第二款，按周一至周五估算，未计节假日和调休）",
-    }
-    drawn = [text for step, text in periods.items() if step in present]
+    drawn = list(dict.fromkeys(p.note.format(n=params[p.param]) for (_, p) in windows))
+    missing = [(i, p) for i, s in steps for p in periods if p.step == s.type and p.working_days
+               and getattr(s, p.field, None) is not None and (i, p) not in windows]
     note = ("灰框为法定期限：" + "；".join(drawn) + "。") if drawn else ""
+    note += "工作日按工作日历计算（扣除法定节假日，计入调休上班日）。" if any(p.working_days for (_, p) in windows) else ""
+    note += ("部分工作日期限超出工作日历覆盖范围，未画出。" if missing else "")
     note += "红色为有发现的步骤。" if any(r.red for r in rows) else ""
     note += "竖虚线为集体讨论日期。" if meetings else ""
     notes = [note] if note else []

@@ -9,8 +9,9 @@ import datetime as dt
 import re
 
 from prereview.engine import dossier as model
-from prereview.engine.checklist import HEADS, PENDING, REVIEWER_PACK, ChecklistResult, load_materials, materials_status
-from prereview.engine.review import VERDICTS, Finding, Review
+from prereview.engine import kinds
+from prereview.engine.checklist import PENDING, REVIEWER_PACK, ChecklistResult, load_materials, materials_status
+from prereview.engine.review import Finding, Review
 from prereview.engine.rulebook import SEVERITY_LABELS
 
 from .common import display_path
@@ -18,17 +19,6 @@ from .text import group_by_step
 from .timeline import build_timeline
 
 KIND_LABELS = model.Kind.labels
-CONCLUSIONS = {  # verdict -> proposed conclusion of the draft opinion (legal-basis.md 10)
-    "pass": "建议提交审议",
-    "fix-then-submit": "建议修改完善后提交审议",
-    "blocked": "建议暂不提交审议",
-}
-HEAD_QUESTIONS = {  # 条例第二十七条, for a head no checklist item covers
-    "authority": "决策事项是否符合法定权限（条例第二十七条第一项）",
-    "procedure": "决策草案的形成是否履行相关法定程序（条例第二十七条第二项）",
-    "content": "决策草案内容是否符合有关法律、法规、规章和国家政策的规定（条例第二十七条第三项）",
-}
-NO_HEAD_DEFAULT = "procedure"  # a finding no checklist item claims is a procedural defect: rules check steps
 
 
 def cn_date(value) -> str:
@@ -79,7 +69,7 @@ def _materials_of(dossier: model.Dossier | None, field: str) -> list[str]:
     return [names.get(mid, mid) for mid in dossier.steps[int(m.group(1))].materials]
 
 
-def finding_view(f: Finding, dossier) -> dict:
+def finding_view(f: Finding, dossier, kind) -> dict:
     evidence: dict[str, list[dict]] = {}  # file -> the lines and fields looked at in it
     materials: list[str] = []
     for e in f.evidence:
@@ -88,7 +78,7 @@ def finding_view(f: Finding, dossier) -> dict:
     return {
         "rule_id": f.rule_id, "severity": f.severity, "severity_label": SEVERITY_LABELS[f.severity],
         "title": f.title, "message": f.message, "fix": f.fix, "pack": f.pack,
-        "manual": f.pack == REVIEWER_PACK, "step_label": model.STEP_LABELS.get(f.step, f.step or "其他"),
+        "manual": f.pack == REVIEWER_PACK, "step_label": kind.step_label(f.step),
         "basis": [citation(b) for b in f.basis], "materials": materials,
         "evidence": [{"path": path, "entries": entries} for path, entries in evidence.items()],
     }
@@ -98,18 +88,30 @@ def _counts(findings) -> dict:
     return {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_LABELS}
 
 
-def _decision(review: Review) -> dict:
+def _label(model_cls, name: str, value) -> str:
+    """The Chinese label of a coded field's value, or the text itself."""
+    if value is None:
+        return ""
+    enum = model_cls.model_fields[name].annotation
+    labels = getattr(enum, "labels", None) or getattr(next((a for a in getattr(enum, "__args__", ())
+                                                            if hasattr(a, "labels")), None), "labels", {})
+    return labels.get(value, str(value))
+
+
+def _decision(review: Review, kind) -> dict:
     d = review.dossier.decision if review.dossier else None
     out = {"title": review.title, "kind": review.kind, "kind_label": KIND_LABELS.get(review.kind, review.kind),
            "path": display_path(review.path), "as_of": review.receipt.get("as_of", ""),
-           "organ": "", "level": "", "sponsor": "", "stage": "", "scope": "", "excluded": ""}
+           "organ": "", "level": "", "sponsor": "", "stage": "", "scope": "", "excluded": "",
+           "action": "", "sector": "", "party": "", "authority": ""}
     if d is not None:
-        out.update({
-            "organ": d.organ.name, "level": model.Level.labels[d.organ.level], "sponsor": d.sponsor,
-            "stage": model.Stage.labels[d.stage],
-            "scope": model.Scope.labels[d.scope] if d.scope else "",
-            "excluded": model.Excluded.labels[d.excluded] if d.excluded else "",
-        })
+        out.update({"organ": d.organ.name, "level": model.Level.labels[d.organ.level],
+                    "stage": kind.stages.labels[d.stage]})
+        for name in ("sponsor", "scope", "excluded", "action", "sector", "authority"):
+            if name in type(d).model_fields:
+                out[name] = _label(type(d), name, getattr(d, name))
+        if "party" in type(d).model_fields:
+            out["party"] = f"{d.party.name}（{_label(type(d.party), 'type', d.party.type)}）"
     return out
 
 
@@ -162,17 +164,24 @@ def _receipt(review: Review) -> dict:
         "rules": book.get("rules", ""), "rulebook_sha256": book.get("sha256", ""),
         "dossier_sha256": r.get("dossier_sha256", ""), "as_of": r.get("as_of", ""),
         "rules_applied": r.get("rules_applied", len(review.applied_rules)),
-        "calendar": r.get("calendar", "未使用工作日历（本版本按日历日计算期限）"),
+        "calendar": "；".join(_calendar_source(c) for c in r.get("calendar", [])) or "未使用工作日历",
         "generated_at": r.get("generated_at") or r.get("time") or "",
     }
+
+
+def _calendar_source(source: dict) -> str:
+    years = source.get("years") or ()
+    span = (f"{years[0]}年" if years[0] == years[1] else f"{years[0]}–{years[1]}年") if years else "未采用"
+    return f"{source.get('name', '')}（{span}）"
 
 
 def _heads(review: Review, checklist: dict | None, result: ChecklistResult | None, dossier) -> list[dict]:
     """Findings and reviewer items under the statutory heads 权限 / 程序 / 内容 (条例第二十七条)."""
     heads = []
-    for code, label in HEADS.items():
-        findings = [finding_view(f, dossier) for f in review.findings
-                    if ((result.head_of(f.rule_id) if result else None) or NO_HEAD_DEFAULT) == code]
+    kind = kinds.get(review.kind)
+    for code, label in kind.heads.items.items():
+        findings = [finding_view(f, dossier, kind) for f in review.findings
+                    if ((result.head_of(f.rule_id) if result else None) or kind.heads.default) == code]
         items = [r for r in (checklist["manual"] if checklist else []) if r["head"] == label]
         heads.append({"code": code, "label": label, "findings": findings,
                       "confirmed": [r for r in items if r["status"] in ("符合", "不适用")],
@@ -182,7 +191,8 @@ def _heads(review: Review, checklist: dict | None, result: ChecklistResult | Non
 
 def _opinion(review: Review, ctx: dict, result: ChecklistResult | None) -> dict:
     d = review.dossier
-    review_steps = [s for s in (d.steps if d else []) if s.type == "legality-review"]
+    kind = kinds.get(review.kind)
+    review_steps = [s for s in (d.steps if d else []) if s.type == kind.review_step]
     step = review_steps[-1] if review_steps else None
     fixes = []
     for f in review.findings:
@@ -201,7 +211,7 @@ def _opinion(review: Review, ctx: dict, result: ChecklistResult | None) -> dict:
     return {
         "reviewer": step.reviewer if step else "",
         "received_on": cn_date(step.submitted_on) if step else "",
-        "conclusion": CONCLUSIONS[review.verdict],
+        "conclusion": kind.conclusions[review.verdict],
         "heads": _heads(review, ctx["checklist"], result, d),
         "suggestions": fixes, "documents": list(documents.values()),
         "blocking_titles": [f.title for f in blocking],
@@ -211,14 +221,17 @@ def _opinion(review: Review, ctx: dict, result: ChecklistResult | None) -> dict:
 
 def build_context(review: Review, checklist: ChecklistResult | None, template: str) -> dict:
     dossier = review.dossier
+    kind = kinds.get(review.kind)
     spec = load_materials(review.kind)
     ctx = {
-        "decision": _decision(review),
-        "verdict": {"code": review.verdict, "label": VERDICTS[review.verdict], "counts": _counts(review.findings),
+        "kind": {"code": kind.code, "label": kind.label, "report_title": kind.report_title,
+                 "opinion_title": kind.opinion_title},
+        "decision": _decision(review, kind),
+        "verdict": {"code": review.verdict, "label": review.verdict_label, "counts": _counts(review.findings),
                     "total": len(review.findings)},
-        "groups": [{"step": step, "label": model.STEP_LABELS.get(step, step or "其他"),
-                    "findings": [finding_view(f, dossier) for f in items]}
-                   for step, items in group_by_step(review.findings)],
+        "groups": [{"step": step, "label": kind.step_label(step),
+                    "findings": [finding_view(f, dossier, kind) for f in items]}
+                   for step, items in group_by_step(review.findings, review.kind)],
         "checklist": _checklist(checklist),
         "materials": _materials(review, spec),
         "materials_spec": spec,
@@ -226,28 +239,24 @@ def build_context(review: Review, checklist: ChecklistResult | None, template: s
         "timeline": build_timeline(review),
         "steps": _steps(review),
         "severity_labels": SEVERITY_LABELS,
-        "heads_question": HEAD_QUESTIONS,
+        "heads_question": kind.heads.questions,
     }
     if template == "opinion":
         ctx["opinion"] = _opinion(review, ctx, checklist)
     return ctx
 
 
-def _step_order(step: str) -> tuple:
-    order = list(model.STEP_DATE)
-    return (order.index(step) if step in order else len(order), step)
-
-
 def _steps(review: Review) -> list[dict]:
     """The procedure as a table (the Markdown report's stand-in for the timeline picture)."""
     if review.dossier is None:
         return []
+    kind = kinds.get(review.kind)
+    order = kind.step_order()
     flagged = {f.step for f in review.findings}
     rows = []
-    for s in sorted(review.dossier.steps, key=lambda s: getattr(s, model.STEP_DATE[s.type])):
-        rows.append({"label": model.STEP_LABELS[s.type], "date": getattr(s, model.STEP_DATE[s.type]).isoformat(),
-                     "flagged": s.type in flagged})
+    for s in sorted(review.dossier.steps, key=lambda s: getattr(s, s.date_field)):
+        rows.append({"label": s.label, "date": getattr(s, s.date_field).isoformat(), "flagged": s.type in flagged})
     present = {s.type for s in review.dossier.steps}
-    rows += [{"label": model.STEP_LABELS.get(t, t), "date": "卷宗中未见记录", "flagged": True}
-             for t in sorted(flagged - present, key=_step_order) if t]
+    rows += [{"label": kind.step_label(t), "date": "卷宗中未见记录", "flagged": True}
+             for t in sorted(flagged - present, key=lambda t: (order.index(t) if t in order else len(order), t)) if t]
     return rows

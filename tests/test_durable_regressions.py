@@ -48,7 +48,7 @@ def test_an_exception_inside_a_rule_action_is_not_swallowed():
     # durable catches exceptions raised in actions into the session state; the matcher must raise them
     from durable.engine import Promise
 
-    matcher = Matcher(rulebook())
+    matcher = Matcher(rulebook(), "major-decision")
     ruleset = Matcher._host.get_ruleset(matcher.name)
     saved = ruleset._actions["__anchor"]  # fires on every review
 
@@ -65,7 +65,7 @@ def test_an_exception_inside_a_rule_action_is_not_swallowed():
 
 
 def test_the_same_rulebook_is_compiled_once_per_process():
-    assert Matcher(rulebook()) is Matcher(rulebook())
+    assert Matcher(rulebook(), "major-decision") is Matcher(rulebook(), "major-decision")
 
 
 RULE_WITH_OR_AND_JOIN = """

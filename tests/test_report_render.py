@@ -8,7 +8,9 @@ import pytest
 from prereview.engine import load_dossier, load_rulebook, run_review
 from prereview.engine.checklist import apply_answers, load_answers, load_checklist
 from prereview.reports.render import render_report
-from prereview.reports.timeline import add_working_days, build_timeline
+from prereview.engine import kinds
+from prereview.engine.calendar import load_calendar
+from prereview.reports.timeline import _window, build_timeline
 
 from report_data import ROOT, review
 
@@ -37,9 +39,12 @@ def test_timeline_is_drawn_as_inline_svg_in_html_and_listed_in_markdown():
     assert "| 风险评估 | 卷宗中未见记录 | 有 |" in md
 
 
-def test_working_days_skip_weekends():
-    assert add_working_days(dt.date(2025, 4, 28), 7) == dt.date(2025, 5, 7)
-    assert add_working_days(dt.date(2025, 4, 25), 1) == dt.date(2025, 4, 28)   # Friday -> Monday
+def test_the_legality_review_window_counts_real_working_days_across_national_day():
+    # 7 working days after Friday 2025-09-26: 09-28 (make-up Sunday), 09-29, 09-30, 10-09, 10-10,
+    # 10-11 (make-up Saturday), 10-13 — not the Monday–Friday estimate 10-07
+    period = next(p for p in kinds.get("major-decision").periods if p.step == "legality-review")
+    step = type("Step", (), {"submitted_on": dt.date(2025, 9, 26)})()
+    assert _window(period, step, 7, load_calendar()) == (dt.date(2025, 9, 26), dt.date(2025, 10, 13))
 
 
 def test_the_opinion_proposes_amendment_when_only_major_problems_remain(tmp_path):

@@ -1,0 +1,116 @@
+"""Decision kinds: each kind is one home for what differs between kinds.
+
+A `DecisionKind` holds the kind's dossier model (its decision and steps), its child
+records and derived facts, its verdict labels, the headings of its report and opinion,
+and the statutory periods its timeline draws. Generic modules (facts, rulebook, review,
+reports, CLI) ask the kind; none of them names a kind. A new kind is one module here
+plus its rules, checklists and templates.
+"""
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class Period:
+    """A statutory period the timeline draws behind a step: a window of `param` days (or working days)."""
+
+    step: str
+    field: str                  # the date the window starts (direction after) or ends (before) at
+    param: str                  # the pack parameter that sets its length
+    working_days: bool
+    before: bool = False        # the window ends at `field` (e.g. materials delivered N days before a hearing)
+    caption: str = ""           # on the bar, with {n}
+    note: str = ""              # under the picture, with {n}
+
+
+@dataclass(frozen=True)
+class Heads:
+    """The headings a kind's report and opinion are written under (the statutory review heads)."""
+
+    items: dict[str, str]                    # code -> 中文 heading
+    questions: dict[str, str]                # code -> the question a head answers, when nothing else is under it
+    default: str                             # the head of a finding no checklist item claims
+
+
+@dataclass(frozen=True, eq=False)  # one object per kind: hashed by identity
+class DecisionKind:
+    code: str
+    label: str
+    dossier: type[BaseModel]
+    decision: type[BaseModel]
+    stages: type[Enum]
+    material_kinds: type[Enum]
+    children: dict[str, tuple[tuple[str, ...], str, str]]   # child fact -> (parent step types, list field, 中文)
+    verdicts: dict[str, str]                 # pass / fix-then-submit / blocked -> 中文
+    conclusions: dict[str, str]              # verdict -> the draft opinion's proposed conclusion
+    heads: Heads
+    report_title: str                        # 预审报告 heading
+    opinion_title: str                       # the draft opinion's document name
+    review_step: str                         # the step whose reviewer signs the opinion
+    periods: tuple[Period, ...]
+    coverage_prefixes: tuple[str, ...]       # requirement IDs this kind's checklist accounts for
+    decision_facts: Callable                 # (decision, put) -> None: the kind's derived decision attributes
+    decision_attrs: dict[str, str]           # derived decision attribute -> type, for the fact schema
+    step_facts: Callable | None = None       # (step, put) -> None: derived step attributes
+    step_attrs: dict[str, dict[str, str]] = field(default_factory=dict)   # step type -> attr -> type
+    durations: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # calendar-day spans
+    template: str = ""                       # `prereview init` template file in api/templates/
+    decision_values: dict[str, list[str]] = field(default_factory=dict)  # coded derived decision attrs -> codes
+
+    @property
+    def steps(self) -> dict[str, type]:
+        """Step type -> model, in procedural order."""
+        return _step_models(self.dossier)
+
+    def step_label(self, step_type: str) -> str:
+        model = self.steps.get(step_type)
+        return model.label if model else (step_type or "其他")
+
+    def step_order(self) -> list[str]:
+        return list(self.steps)
+
+    in_force_date: Callable = None           # (dossier, as_of) -> (date, field path, 中文): what rules in force key on
+
+    def __post_init__(self):
+        if self.in_force_date is None:
+            object.__setattr__(self, "in_force_date", _keyed_on_as_of)
+
+    def in_scope(self, decision) -> bool:
+        return getattr(decision, "in_scope", True)
+
+
+def _keyed_on_as_of(dossier, as_of):
+    return as_of, ("decision", "as_of"), "审查基准日"
+
+
+_STEPS: dict = {}
+
+
+def _step_models(dossier: type[BaseModel]) -> dict[str, type]:
+    if dossier not in _STEPS:
+        union = typing.get_args(typing.get_args(dossier.model_fields["steps"].annotation)[0])[0]
+        _STEPS[dossier] = {typing.get_args(m.model_fields["type"].annotation)[0]: m for m in typing.get_args(union)}
+    return _STEPS[dossier]
+
+
+def _registry() -> dict[str, DecisionKind]:
+    from .enforcement import KIND as ENFORCEMENT
+    from .major_decision import KIND as MAJOR
+
+    return {k.code: k for k in (MAJOR, ENFORCEMENT)}
+
+
+KINDS: dict[str, DecisionKind] = _registry()
+
+
+def get(code: str) -> DecisionKind | None:
+    return KINDS.get(code)
+
+
+__all__ = ["DecisionKind", "Period", "Heads", "KINDS", "get"]
