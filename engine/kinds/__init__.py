@@ -60,6 +60,8 @@ class DecisionKind:
     step_facts: Callable | None = None       # (step, put) -> None: derived step attributes
     step_attrs: dict[str, dict[str, str]] = field(default_factory=dict)   # step type -> attr -> type
     durations: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # calendar-day spans
+    # working-day spans within one step (later_wd - earlier_wd), absent when the calendar lacks either date
+    working_durations: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     template: str = ""                       # `prereview init` template file in api/templates/
     decision_values: dict[str, list[str]] = field(default_factory=dict)  # coded derived decision attrs -> codes
 
