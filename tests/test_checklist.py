@@ -151,7 +151,7 @@ items:
     with pytest.raises(ChecklistError) as err:
         load_checklist("enforcement-decision", tmp_path)
     assert [(p.line, p.field) for p in err.value.problems] == [(6, "items[2].head")]
-    assert "主体与资格" in err.value.problems[0].expected
+    assert "主体与资格" in err.value.problems[0].message + err.value.problems[0].expected
 
 
 def test_the_checklist_must_be_for_the_dossier_kind():
@@ -166,7 +166,10 @@ def test_the_shipped_checklist_and_materials_list_load():
     assert {i.head for i in shipped.items} == {"authority", "procedure", "content"}
     materials = load_materials("major-decision")
     assert materials.governing[0].number == "国务院令第713号"
-    assert load_materials("enforcement-decision") is None
+    enforcement = load_materials("enforcement-decision")
+    assert enforcement.governing[0].number == "甘肃省人民政府令第126号"
+    assert {i.head for i in load_checklist("enforcement-decision").items} == {
+        "subject", "procedure", "facts", "law", "authority", "documents", "transfer"}
     assert load_checklist("major-decision", CHECKLISTS).title.endswith("（测试）")
 
 
