@@ -50,3 +50,29 @@ def test_every_major_decision_rule_is_decided_by_one_machine_item_of_the_checkli
     rules = {r.id for r in rulebook().rules if "major-decision" in r.spec.kinds}
     assert set(linked) == rules, sorted(rules ^ set(linked))
     assert max(linked.values()) == 1
+
+
+# enforcement decisions: the penalty-law, 三项制度 and Gansu requirements (LIC-/COE- are checked once their items land)
+ENF_PREFIXES = ("PEN-", "EXE-", "BIZ-", "GS-EXE-", "GS58-ENF-")
+
+
+def test_every_penalty_and_three_systems_requirement_is_accounted_for_exactly_once():
+    ids = [e["id"] for e in _catalogue() if e["id"].startswith(ENF_PREFIXES)]
+    checklist = yaml.safe_load((ROOT / "checklists" / "enforcement-decision.yaml").read_text("utf-8"))
+    by_rules = {req for r in rulebook().rules if "enforcement-decision" in r.spec.kinds for req in r.spec.implements}
+    by_items = Counter(req for item in checklist["items"] for req in item.get("requirements", []))
+    not_checkable = Counter(entry["requirement"] for entry in checklist["not_checkable"])
+    places = {i: [name for name, found in (("rule", i in by_rules), ("checklist", i in by_items),
+                                           ("not_checkable", i in not_checkable)) if found] for i in ids}
+    assert len(ids) == 65
+    assert not sorted(i for i, where in places.items() if not where)
+    assert not sorted((i, where) for i, where in places.items() if len(where) > 1)
+    assert not sorted(i for i, n in (by_items + not_checkable).items() if n > 1)
+
+
+def test_every_enforcement_rule_is_decided_by_one_machine_item_of_its_checklist():
+    checklist = yaml.safe_load((ROOT / "checklists" / "enforcement-decision.yaml").read_text("utf-8"))
+    linked = Counter(rule for item in checklist["items"] if item["decided_by"] == "machine" for rule in item["rules"])
+    rules = {r.id for r in rulebook().rules if "enforcement-decision" in r.spec.kinds}
+    assert set(linked) == rules, sorted(rules ^ set(linked))
+    assert max(linked.values()) == 1
