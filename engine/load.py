@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from . import limits
 from .dossier import AtPath, Kind
 from .errors import DossierError, Problem
-from .source import Located, dotted, parse_text, read_file
+from .source import Located, dotted, parse_bytes, parse_text, read_file
 
 _MESSAGES = {  # pydantic error type -> (中文说明, 应为)
     "missing": ("缺少必填字段 (missing)", ""),
@@ -28,7 +30,19 @@ _MESSAGES = {  # pydantic error type -> (中文说明, 应为)
     "literal_error": ("取值不在允许范围内", ""),
     "enum": ("取值不在允许范围内", ""),
     "union_tag_invalid": ("未知的步骤类型", ""),
+    "model_attributes_type": ("应为映射", "键: 值 形式的映射"),
+    "string_unicode": ("含有无效的 Unicode 字符（如单独的代理字符 \\ud800）", "合法的文字"),
+    "int_from_float": ("应为整数，不能带小数", "整数，如 12"),
+    "int_parsing": ("应为整数", "整数，如 12"),
+    "float_type": ("应为数", "数，如 1.5"),
+    "bool_parsing": ("应为 true 或 false", "true / false"),
+    "string_too_long": ("文字过长", ""),
+    "too_long": ("列表项数过多", ""),
+    "greater_than": ("数值过小", ""),
+    "less_than_equal": ("数值过大", ""),
+    "date_type": ("应为日期", "YYYY-MM-DD 格式的日期，如 2025-03-01"),
 }
+_CJK = re.compile("[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -62,11 +76,18 @@ def problems_from_validation(exc: ValidationError, doc: Located, model: type[Bas
             loc = loc + ("type",)
             err = dict(err, input=ctx.get("tag"))
         text, _ = _MESSAGES.get(err["type"], (None, None))
-        if text is None:
+        expected = _expected(err, model)
+        if err.get("input", "") is None and err["type"] not in ("missing", "union_tag_not_found"):
+            text = "值为空 (empty value)，此处须填写"  # `key:` with nothing after it
+        elif text is None:
             text = err["msg"].removeprefix("Value error, ")
+            if "日期" in text:  # the model's date check: say the format too
+                expected = expected or "YYYY-MM-DD 格式的日期，如 2025-03-01"
+            if not _CJK.search(text):  # never untranslated pydantic text alone
+                text = f"取值不符合要求（{text}）"
         elif err["type"] in ("enum", "literal_error", "union_tag_invalid"):
             text = f"{text}：{err.get('input')!r}"
-        problems.append(Problem(doc.path, doc.line(loc), dotted(loc), text, _expected(err, model)))
+        problems.append(Problem(doc.path, doc.line(loc), dotted(loc), text, expected))
     return problems
 
 
@@ -88,6 +109,9 @@ def _without_tags(loc: tuple, data) -> tuple:
 def _validate(doc: Located) -> LoadedDossier:
     if not isinstance(doc.data, dict):
         raise DossierError([Problem(doc.path, 1, "", "卷宗应为映射（decision、steps、materials）", "YAML/JSON 映射")])
+    too_big = limits.check(doc)  # before validation: nothing oversized reaches the model or durable
+    if too_big:
+        raise DossierError(too_big)
     model = _model_of(doc)
     try:
         dossier = model.model_validate(doc.data)
@@ -128,6 +152,14 @@ def load_dossier(path: str | Path) -> LoadedDossier:
 
 def load_dossier_text(text: str, name: str = "<dossier>") -> LoadedDossier:
     doc, problems = parse_text(text, name)
+    if problems:
+        raise DossierError(problems)
+    return _validate(doc)
+
+
+def load_dossier_bytes(raw: bytes, name: str = "<dossier>") -> LoadedDossier:
+    """A dossier from the bytes of a file (an upload): decoded, parsed, limited and validated."""
+    doc, problems = parse_bytes(raw, name)
     if problems:
         raise DossierError(problems)
     return _validate(doc)

