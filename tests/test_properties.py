@@ -101,7 +101,7 @@ def _compliant_dossiers():
             doc, problems = read_file(EXAMPLES / name)
             assert not problems
             if doc.data["decision"]["kind"] != "major-decision":
-                continue  # MANDATORY maps major-decision steps; enforcement examples need their own map
+                continue  # MANDATORY maps major-decision steps; penalties have their own test below
             yield name, doc.data
 
 
@@ -142,3 +142,47 @@ def test_thousands_of_random_dossiers_in_one_process_without_crash_or_memory_gro
     gc.collect()
     grown = _rss_kib() - before
     assert grown < 30 * 1024, f"内存增长 {grown} KiB"
+
+
+# Penalties: each step type and the requirements whose rules must report it missing. A hearing and a statement
+# happen only on the party's request, an extension, recusal or preservation only when needed: they are optional.
+PENALTY_MANDATORY = {
+    "case-filing": {"PEN-CASE-FILING"},
+    "investigation": {"PEN-CASE-FILING"},
+    "head-review": {"PEN-HEAD-REVIEW"},
+    "notice": {"PEN-PRE-DECISION-NOTICE"},
+    "legal-review": {"PEN-LEGAL-REVIEW", "GS-EXE-REQUIRED"},
+    "collective-discussion": {"PEN-COLLECTIVE-DISCUSSION"},
+    "decision": {"PEN-DECISION-CONTENTS"},
+    "service": {"PEN-SERVICE"},
+    "publication": {"EXE-PUB-POST-PEN-LIC"},
+    "filing": {"GS58-ENF-FILING"},
+}
+PENALTY_OPTIONAL = {"hearing", "statement", "extension", "recusal", "evidence-preservation"}
+
+
+def _compliant_penalties():
+    expected = yaml.safe_load((EXAMPLES / "expected.yaml").read_text("utf-8"))["examples"]
+    base, _ = read_file(EXAMPLES.parent / "rules" / "_fixtures" / "enforcement-penalty-compliant.yaml")
+    yield "enforcement-penalty-compliant.yaml", base.data
+    for name, want in sorted(expected.items()):
+        doc, _ = read_file(EXAMPLES / name)
+        if want["verdict"] == "pass" and doc.data["decision"].get("action") == "penalty":
+            yield name, doc.data
+
+
+def test_deleting_any_mandatory_step_of_a_compliant_penalty_yields_a_finding_for_its_requirement():
+    checked = 0
+    for name, data in _compliant_penalties():
+        assert review_data(data).verdict == "pass", name
+        for i, step in enumerate(data["steps"]):
+            changed = copy.deepcopy(data)
+            del changed["steps"][i]
+            if step["type"] in PENALTY_OPTIONAL or step["type"] in {s["type"] for s in changed["steps"]}:
+                continue  # optional, or another step of the same type (a second investigation) remains
+            review = review_data(changed)
+            implemented = {req for f in review.findings for req in f.implements}
+            assert implemented & PENALTY_MANDATORY[step["type"]], f"{name}：删除 {step['type']} 后没有相应发现：{finding_keys(review)}"
+            assert review.verdict != "pass"
+            checked += 1
+    assert checked >= 25  # the base and two compliant penalty examples
