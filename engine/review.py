@@ -205,7 +205,7 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
     for rule_id, ids in hits:
         rule = rulebook.rule(rule_id)
         bound = {alias: by_id[i] for alias, i in zip(rule.positive_aliases, ids)}
-        values = _Values(bound, rulebook.params)
+        values = _Values(bound, rulebook.params_for(kind.code))
         spec = rule.spec
         findings.append(Finding(
             rule_id=rule.id, severity=spec.severity, title=spec.title,

@@ -183,8 +183,11 @@ class Rule:
 class Rulebook:
     packs: list[Pack]
     rules: list[Rule]
-    params: dict
+    params: dict[str, dict]          # decision kind -> figure name -> value (the kind's packs, in order)
     digest: str
+
+    def params_for(self, kind: str) -> dict:
+        return self.params.get(kind, {})
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -192,11 +195,11 @@ class Rulebook:
     def receipt(self, kind: str | None = None) -> dict:
         """What was loaded (for one decision kind, or all): packs with their hashes, rule count, figures."""
         packs = [p for p in self.packs if kind is None or kind in p.kinds]
-        names = {n for p in packs for n in p.params}
+        params = (dict(sorted(self.params_for(kind).items())) if kind is not None
+                  else {k: dict(sorted(v.items())) for k, v in sorted(self.params.items())})
         return {"packs": [{"name": p.name, "version": p.version, "sha256": p.digest} for p in packs],
                 "rules": sum(1 for r in self.rules if kind is None or kind in r.durable),
-                "params": {k: v for k, v in sorted(self.params.items()) if kind is None or k in names},
-                "sha256": self.digest}
+                "params": params, "sha256": self.digest}
 
 
 def default_rules_dir() -> Path:
@@ -230,7 +233,7 @@ def _rule_problem(doc: Located, pos: tuple, message: str, expected: str = "") ->
     return Problem(doc.path, doc.line(pos), ".".join(map(str, pos)), message, expected)
 
 
-def _load_rule(path: Path, pack: Pack, params: dict, catalogue: dict) -> tuple[Rule | None, list[Problem]]:
+def _load_rule(path: Path, pack: Pack, params_by_kind: dict, catalogue: dict) -> tuple[Rule | None, list[Problem]]:
     doc, problems = read_file(path)
     if problems:
         return None, problems
@@ -258,7 +261,7 @@ def _load_rule(path: Path, pack: Pack, params: dict, catalogue: dict) -> tuple[R
         schema = schema_for(kinds_.get(kind))
         try:
             clauses = parse_when(spec.when, schema)
-            durable[kind] = compile_clauses(clauses, params, schema, [kind], scope)
+            durable[kind] = compile_clauses(clauses, params_by_kind.get(kind, {}), schema, [kind], scope)
         except ConditionError as exc:
             problems.append(_rule_problem(doc, ("when",), f"条件无法编译（{kind}）：{exc}"))
             return None, problems
@@ -274,7 +277,7 @@ def _load_rule(path: Path, pack: Pack, params: dict, catalogue: dict) -> tuple[R
         for ph in fields:
             alias, _, attr = ph.partition("|")[0].partition(".")
             if alias == "param":
-                if attr not in params:
+                if any(attr not in params_by_kind.get(k, {}) for k in spec.kinds):
                     problems.append(_rule_problem(doc, (name,), f"模板引用了未定义的参数 {ph}"))
             elif alias not in bound or not attr:
                 problems.append(_rule_problem(doc, (name,), f"模板引用了 {{{ph}}}，但 {alias} 不是已匹配的名称",
@@ -326,14 +329,17 @@ def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None)
             raise RuleError([Problem(str(rules_dir), None, "packs", f"未知的规则包：{', '.join(sorted(unknown))}",
                                      " / ".join(p.name for p in loaded_packs))])
         loaded_packs = [p for p in loaded_packs if p.name in packs]
-    params: dict = {}
+    # figures are per decision kind: a later pack of the same kind may override one, saying so
+    params: dict[str, dict] = {}
     problems: list[Problem] = []
     for pack in loaded_packs:
-        for name, spec in pack.params.items():
-            if name in params and not spec.overrides:
-                problems.append(Problem(str(pack.directory / "_pack.yaml"), None, f"params.{name}",
-                                        f"参数 {name} 已由其他规则包定义", "overrides: true 以明确覆盖"))
-            params[name] = spec.value
+        for kind in pack.kinds:
+            mine = params.setdefault(kind, {})
+            for name, spec in pack.params.items():
+                if name in mine and not spec.overrides:
+                    problems.append(Problem(str(pack.directory / "_pack.yaml"), None, f"params.{name}",
+                                            f"参数 {name} 已由其他规则包定义", "overrides: true 以明确覆盖"))
+                mine[name] = spec.value
     rules: list[Rule] = []
     hasher = hashlib.sha256()
     seen: dict[str, Path] = {}

@@ -101,9 +101,9 @@ class _RuleIndex:
     def __init__(self, rulebook: Rulebook | None, reviews: Iterable[Review]):
         self.entries: list[dict] = []
         self.index: dict[str, int] = {}
-        params = rulebook.params if rulebook else {}
         for rule in (rulebook.rules if rulebook else []):
             spec = rule.spec
+            params = rulebook.params_for(spec.kinds[0])
             self._add(rule.id, title=spec.title, severity=spec.severity, implements=list(spec.implements),
                       basis=_spec_basis(rule), fix=_generic(spec.fix, params), pack=rule.pack.name,
                       pack_version=rule.pack.version, step=spec.step, kinds=list(spec.kinds),

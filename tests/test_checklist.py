@@ -130,6 +130,30 @@ items:
     assert [(p.line, p.field) for p in err.value.problems] == [(4, "items[0]"), (5, "items[1].head")]
 
 
+def test_a_head_must_belong_to_the_checklists_kind(tmp_path):
+    # major decisions: 条例第二十七条 (权限、程序、内容); enforcement: the seven heads of 118号 四、（十三）
+    (tmp_path / "major-decision.yaml").write_text("""kind: major-decision
+title: 清单
+items:
+  - {id: MD-A-01, head: content, title: 甲, decided_by: reviewer}
+  - {id: MD-A-02, head: facts, title: 乙, decided_by: reviewer}
+""", "utf-8")
+    (tmp_path / "enforcement-decision.yaml").write_text("""kind: enforcement-decision
+title: 清单
+items:
+  - {id: ED-A-01, head: facts, title: 甲, decided_by: reviewer}
+  - {id: ED-A-02, head: transfer, title: 乙, decided_by: reviewer}
+  - {id: ED-A-03, head: content, title: 丙, decided_by: reviewer}
+""", "utf-8")
+    with pytest.raises(ChecklistError) as err:
+        load_checklist("major-decision", tmp_path)
+    assert [(p.line, p.field) for p in err.value.problems] == [(5, "items[1].head")]
+    with pytest.raises(ChecklistError) as err:
+        load_checklist("enforcement-decision", tmp_path)
+    assert [(p.line, p.field) for p in err.value.problems] == [(6, "items[2].head")]
+    assert "主体与资格" in err.value.problems[0].message + err.value.problems[0].expected
+
+
 def test_the_checklist_must_be_for_the_dossier_kind():
     r = _compliant()
     r.kind = "normative-document"
@@ -142,7 +166,10 @@ def test_the_shipped_checklist_and_materials_list_load():
     assert {i.head for i in shipped.items} == {"authority", "procedure", "content"}
     materials = load_materials("major-decision")
     assert materials.governing[0].number == "国务院令第713号"
-    assert load_materials("enforcement-decision") is None
+    enforcement = load_materials("enforcement-decision")
+    assert enforcement.governing[0].number == "甘肃省人民政府令第126号"
+    assert {i.head for i in load_checklist("enforcement-decision").items} == {
+        "subject", "procedure", "facts", "law", "authority", "documents", "transfer"}
     assert load_checklist("major-decision", CHECKLISTS).title.endswith("（测试）")
 
 

@@ -101,25 +101,33 @@ def _compliant_dossiers():
             doc, problems = read_file(EXAMPLES / name)
             assert not problems
             if doc.data["decision"]["kind"] != "major-decision":
-                continue  # MANDATORY maps major-decision steps; enforcement examples need their own map
+                continue  # MANDATORY maps major-decision steps; penalties have their own test below
             yield name, doc.data
 
 
-def test_deleting_any_mandatory_step_from_a_compliant_dossier_yields_a_finding_for_its_requirement():
+def _deletions_found(dossiers, mandatory: dict, skip) -> int:
+    """Delete each step of each compliant dossier in turn (unless `skip(step type, remaining types)`): the review
+    must report a requirement of `mandatory[step type]` and must not pass. Returns how many deletions were checked."""
     checked = 0
-    for name, data in _compliant_dossiers():
+    for name, data in dossiers:
         assert review_data(data).verdict == "pass", name
         for i, step in enumerate(data["steps"]):
             changed = copy.deepcopy(data)
             del changed["steps"][i]
-            others = {s["type"] for s in changed["steps"]}
-            if step["type"] in ("public-comment", "participation") and others & PARTICIPATION:
-                continue  # another form of public participation remains
+            if skip(step["type"], {s["type"] for s in changed["steps"]}):
+                continue
             review = review_data(changed)
             implemented = {req for f in review.findings for req in f.implements}
-            assert implemented & MANDATORY[step["type"]], f"{name}：删除 {step['type']} 后没有相应发现：{finding_keys(review)}"
+            assert implemented & mandatory[step["type"]], f"{name}：删除 {step['type']} 后没有相应发现：{finding_keys(review)}"
             assert review.verdict != "pass"
             checked += 1
+    return checked
+
+
+def test_deleting_any_mandatory_step_from_a_compliant_dossier_yields_a_finding_for_its_requirement():
+    # another form of public participation may remain
+    checked = _deletions_found(_compliant_dossiers(), MANDATORY,
+                               lambda t, others: t in ("public-comment", "participation") and others & PARTICIPATION)
     assert checked >= 30  # the base and three compliant examples: 39 deletions today
 
 
@@ -142,3 +150,37 @@ def test_thousands_of_random_dossiers_in_one_process_without_crash_or_memory_gro
     gc.collect()
     grown = _rss_kib() - before
     assert grown < 30 * 1024, f"内存增长 {grown} KiB"
+
+
+# Penalties: each step type and the requirements whose rules must report it missing. A hearing and a statement
+# happen only on the party's request, an extension, recusal or preservation only when needed: they are optional.
+PENALTY_MANDATORY = {
+    "case-filing": {"PEN-CASE-FILING"},
+    "investigation": {"PEN-CASE-FILING"},
+    "head-review": {"PEN-HEAD-REVIEW"},
+    "notice": {"PEN-PRE-DECISION-NOTICE"},
+    "legal-review": {"PEN-LEGAL-REVIEW", "GS-EXE-REQUIRED"},
+    "collective-discussion": {"PEN-COLLECTIVE-DISCUSSION"},
+    "decision": {"PEN-DECISION-CONTENTS"},
+    "service": {"PEN-SERVICE"},
+    "publication": {"EXE-PUB-POST-PEN-LIC"},
+    "filing": {"GS58-ENF-FILING"},
+}
+PENALTY_OPTIONAL = {"hearing", "statement", "extension", "recusal", "evidence-preservation"}
+
+
+def _compliant_penalties():
+    expected = yaml.safe_load((EXAMPLES / "expected.yaml").read_text("utf-8"))["examples"]
+    base, _ = read_file(EXAMPLES.parent / "rules" / "_fixtures" / "enforcement-penalty-compliant.yaml")
+    yield "enforcement-penalty-compliant.yaml", base.data
+    for name, want in sorted(expected.items()):
+        doc, _ = read_file(EXAMPLES / name)
+        if want["verdict"] == "pass" and doc.data["decision"].get("action") == "penalty":
+            yield name, doc.data
+
+
+def test_deleting_any_mandatory_step_of_a_compliant_penalty_yields_a_finding_for_its_requirement():
+    # optional steps, or another step of the same type (a second investigation) remains
+    checked = _deletions_found(_compliant_penalties(), PENALTY_MANDATORY,
+                               lambda t, others: t in PENALTY_OPTIONAL or t in others)
+    assert checked >= 25  # the base and two compliant penalty examples

@@ -44,7 +44,7 @@ def _step(data: dict, step_type: str) -> dict:
 def _serve_late(data: dict) -> None:
     # as PEN-SERVICE-LATE.cases.yaml: decided 2025-05-28, served on the 8th working day
     _step(data, "service")["served_on"] = "2025-06-10"
-    _step(data, "publication")["published_on"] = "2025-06-10"
+    _step(data, "publication")["published_on"] = "2025-06-09"  # the 7th working day: only the service is late
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +92,13 @@ def test_the_opinion_is_a_legal_review_opinion_under_the_seven_heads(dossiers, n
     assert "兰州市市场监督管理局法规科" in out and "于2025年5月16日送请法制审核" in out   # 送审 date and reviewer
     positions = [out.index(f"关于{label}") for label in KIND.heads.items.values()]
     assert positions == sorted(positions)                                                # in 118号's order
-    for code, question in KIND.heads.questions.items():
-        if code != KIND.heads.default:
-            assert f"【待审核人员填写：{question}】" in out, code
+    labels = list(KIND.heads.items.values())
+    for code, label in KIND.heads.items.items():   # every head asks the reviewer: its checklist items, or its question
+        end = out.index(f"关于{labels[labels.index(label) + 1]}") if label != labels[-1] else len(out)
+        assert "【待审核人员填写" in out[out.index(f"关于{label}"):end], code
     assert "罚款200000元、没收违法所得36500元" in out                                     # the penalty
     assert "需经听证程序作出" in out                                                       # why it is major
-    assert "对照本机关规定的送审材料报送要求" in out                                     # no materials list yet
+    assert "经核对，送审材料齐全。" in out                                               # checklists/…-materials.yaml
     assert "审核人员：" in out and "法制审核机构负责人：" in out
     assert not [w for w in MAJOR_WORDING if w in out] and "决策" not in out
 
@@ -114,7 +115,7 @@ def test_the_compliant_opinion_agrees_and_the_late_one_sends_the_case_back(dossi
     assert "未发现执法程序违反法定程序" not in late
     assert "说明逾期送达的原因" in late[late.index("七、处理意见和建议"):]
     # the heads a reviewer has still to fill are named as the conclusion's premise
-    assert "上述结论以审核人员对主体与资格、事实与证据、法律适用与裁量、权限、文书、涉嫌犯罪移送的审核为前提" in late
+    assert "上述结论以审核人员对主体与资格、程序、事实与证据、法律适用与裁量、权限、文书、涉嫌犯罪移送的审核为前提" in late
 
 
 ART58 = "《中华人民共和国行政处罚法》第五十八条"
@@ -236,7 +237,7 @@ materials:
 ])
 def test_with_a_materials_list_the_opinion_checks_the_materials_against_it(dossiers, tmp_path, monkeypatch,
                                                                           extra, says):
-    """The kind has no materials list yet; when it has one, the opinion counts and checks against it."""
+    """With a materials list (here a test one) the opinion counts the materials and checks them against it."""
     from prereview.engine.checklist import load_materials
     from prereview.reports import view
 
@@ -244,5 +245,5 @@ def test_with_a_materials_list_the_opinion_checks_the_materials_against_it(dossi
     monkeypatch.setattr(view, "load_materials", lambda kind: load_materials(kind, tmp_path))
     for fmt in ("html", "md"):
         opinion = _render(dossiers["compliant"], "opinion", fmt)
-        assert "收到送审材料 24 件：立案审批表、" in opinion and says in opinion
+        assert "收到送审材料 25 件：立案审批表、" in opinion and says in opinion
         assert "附：送审材料清单核对表；" in opinion and "对照本机关规定的送审材料报送要求" not in opinion

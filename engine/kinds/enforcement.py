@@ -532,12 +532,32 @@ def _decision_facts(d: Decision, put, record) -> None:
         put("offence_ended_on", o.ended_on or o.occurred_on, "date", None, op + ("ended_on" if o.ended_on else "occurred_on",))
         put("offence_discovered_on", o.discovered_on, "date", None, op + ("discovered_on",))
         put("life_health_finance_harm", o.life_health_finance_harm, "bool", None, op + ("life_health_finance_harm",))
+        start = o.ended_on or o.occurred_on
+        put("offence_undiscovered_years", _years_run(start, o.discovered_on), "int", None, op + ("discovered_on",))
+
+
+def _years_run(start, end) -> int:
+    """Whole years that had fully run from `start` before `end`: a period of N years from `start` ends on its
+    N-th anniversary (the last day of the month when there is none, 民法典第二百零二条), so `end` lies outside
+    it only when it is later than that day."""
+    n = 0
+    while _anniversary(start, n + 1) < end:
+        n += 1
+    return n
+
+
+def _anniversary(day, years: int):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year + years, day=28)
 
 
 _DECISION_ATTRS = {"party_type": "enum", "entrusted": "bool", "entrustment_published": "bool",
                    "entrusting_body": "text", "joint": "bool", "major": "bool",
                    "offence_occurred_on": "date", "offence_ended_on": "date", "offence_discovered_on": "date",
-                   "life_health_finance_harm": "bool"} | {_ground_attr(c): "bool" for c in Ground.labels}
+                   "life_health_finance_harm": "bool", "offence_undiscovered_years": "int",
+                   } | {_ground_attr(c): "bool" for c in Ground.labels}
 
 
 def _first_act(dossier: Dossier, as_of):
