@@ -285,11 +285,17 @@ def derive(loaded: LoadedDossier, kind, as_of: dt.date, calendar=None,
     if needed:  # the finding points at the dates the calendar lacks
         decision.data["calendar_gap_dates"] = decision.display["calendar_gap_dates"] = "、".join(
             sorted({day.isoformat() for _, _, day in needed}))
-        where = tuple(dict.fromkeys(p for f, attr, _ in sorted(needed, key=lambda g: (g[2], g[0].pos))
-                                    for p in f.positions(attr)))
+        where = tuple(dict.fromkeys(p for f, attr, _ in sorted(needed, key=_gap_order) for p in f.positions(attr)))
         decision.attr_pos["calendar_gap"] = decision.attr_pos["calendar_gap_dates"] = where
     facts.append(decision)
     return facts
+
+
+def _gap_order(gap) -> tuple:
+    """By date, then by what the record says (a step's rank is by content), never by its place in the file."""
+    fact, attr, day = gap
+    return (day, fact.data["t"], fact.data.get("order", 0), attr,
+            json.dumps(fact.display, ensure_ascii=False, sort_keys=True), fact.pos)
 
 
 def _needed(fact: Fact, attr: str, needs: frozenset) -> bool:
