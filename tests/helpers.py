@@ -40,8 +40,8 @@ def load_data(data: dict, name: str = "case.yaml"):
     return load_dossier_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), name)
 
 
-def review_data(data: dict, name: str = "case.yaml"):
-    return run_review(load_data(data, name), rulebook())
+def review_data(data: dict, name: str = "case.yaml", rules=None):
+    return run_review(load_data(data, name), rules or rulebook())
 
 
 def finding_keys(review) -> list[tuple]:
