@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", type=Path, required=True, help="输出文件：.html / .pdf / .md")
     r.add_argument("--format", choices=("html", "pdf", "md"), help="默认按输出文件扩展名")
     r.add_argument("--template", choices=("report", "opinion"), default="report",
-                   help="report＝预审报告；opinion＝合法性审查意见书草稿")
+                   help="report＝预审报告；opinion＝审查意见书草稿（合法性审查意见书或法制审核意见书）")
     r.add_argument("--answers", type=Path, help="审查人员对人工审查项的答复（YAML）")
     r.add_argument("--as-of", type=_date)
     _rules_options(r)

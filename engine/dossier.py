@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from enum import Enum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, create_model, model_validator
 
@@ -137,9 +137,7 @@ def dossier_schema() -> dict:
 
     from .kinds import KINDS
 
-    models = [k.dossier for k in KINDS.values()]
-    schema = TypeAdapter(models[0] if len(models) == 1 else __import__("typing").Union[tuple(models)]
-                         ).json_schema(by_alias=True)
+    schema = TypeAdapter(Union[tuple(k.dossier for k in KINDS.values())]).json_schema(by_alias=True)
     schema["title"] = "prereview 卷宗 (dossier)"
     schema["description"] = "decision.kind 决定卷宗的种类：" + "；".join(
         f"{code}＝{k.label}" for code, k in KINDS.items())

@@ -124,6 +124,7 @@ def schema_for(kind) -> FactSchema:
         extra = {"date": "date", "order": "int", "materials_count": "int", "type": "enum"}
         extra |= {mat_attr(k): "bool" for k in material_kinds}
         extra |= {a: "int" for a in kind.durations.get(step_type, {})}
+        extra |= {a: "int" for a in kind.working_durations.get(step_type, {})}
         extra |= kind.step_attrs.get(step_type, {})
         union |= add("step", step_type, cls, extra)
     attributes[("step", None)] = union
@@ -247,6 +248,12 @@ def derive(loaded: LoadedDossier, kind, as_of: dt.date, calendar=None,
             if a is not None and e is not None:
                 fact.data[attr] = (a - e).days
                 fact.display[attr] = str((a - e).days)
+                fact.attr_pos[attr] = (pos + (earlier,), pos + (later,))
+        for attr, (later, earlier) in kind.working_durations.get(step.type, {}).items():
+            a, e = fact.data.get(f"{later}_wd"), fact.data.get(f"{earlier}_wd")
+            if a is not None and e is not None:
+                fact.data[attr] = a - e
+                fact.display[attr] = str(a - e)
                 fact.attr_pos[attr] = (pos + (earlier,), pos + (later,))
         if kind.step_facts:
             kind.step_facts(step, b.put, pos)

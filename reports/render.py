@@ -1,5 +1,5 @@
 """Render a Review as the pre-review report (预审报告) or the draft review opinion
-(合法性审查意见书草稿), in HTML, PDF or Markdown.
+(合法性审查意见书 or 法制审核意见书 draft), in HTML, PDF or Markdown.
 
 HTML and Markdown come from Jinja2 templates with autoescaping on; the PDF is the HTML
 laid out by WeasyPrint with reports/assets/official.css (GB/T 9704-2012 page model) and
@@ -52,15 +52,21 @@ _HTML_ENV = _environment(markdown=False)
 _MD_ENV = _environment(markdown=True)
 
 
+def _template(template: str, kind: str, ext: str) -> str:
+    """<template>.<kind>.<ext>.j2 when the kind has its own (the enforcement opinion), else <template>.<ext>.j2."""
+    own = f"{template}.{kind}.{ext}.j2"
+    return own if (HERE / "templates" / own).exists() else f"{template}.{ext}.j2"
+
+
 def render_html(review: Review, *, template: str = "report", checklist: ChecklistResult | None = None) -> str:
     ctx = build_context(review, checklist, template)
-    return _HTML_ENV.get_template(f"{template}.html.j2").render(
+    return _HTML_ENV.get_template(_template(template, review.kind, "html")).render(
         **ctx, css=Markup(CSS.read_text(encoding="utf-8")))
 
 
 def render_markdown(review: Review, *, template: str = "report", checklist: ChecklistResult | None = None) -> str:
     ctx = build_context(review, checklist, template)
-    return _MD_ENV.get_template(f"{template}.md.j2").render(**ctx)
+    return _MD_ENV.get_template(_template(template, review.kind, "md")).render(**ctx)
 
 
 def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> bytes:

@@ -125,8 +125,7 @@ def build_timeline(review) -> Timeline | None:
         dates.append(_start(s))
         if s.span and getattr(s, s.span[1]):
             dates.append(getattr(s, s.span[1]))
-        if getattr(s, "materials_delivered_on", None):
-            dates.append(s.materials_delivered_on)
+        dates += [day for day in _marks(kind, s).values()]
     dates += [day for w in windows.values() for day in w]
     start, end = min(dates) - dt.timedelta(days=3), max(dates) + dt.timedelta(days=3)
     span = max((end - start).days, 1)
@@ -151,8 +150,8 @@ def build_timeline(review) -> Timeline | None:
             if (index, p) in windows:
                 w = windows[(index, p)]
                 row.windows.append(Window(x(w[0]), x(w[1]), p.caption.format(n=params[p.param])))
-        if getattr(s, "materials_delivered_on", None):
-            row.marks.append((x(s.materials_delivered_on), f"送达 {s.materials_delivered_on.isoformat()[5:]}"))
+        for caption, day in _marks(kind, s).items():
+            row.marks.append((x(day), f"{caption} {day.isoformat()[5:]}"))
         rows.append(row)
         y += ROW_H
     present = {s.type for s in d.steps}
@@ -173,6 +172,13 @@ def build_timeline(review) -> Timeline | None:
     note += "竖虚线为集体讨论日期。" if meetings else ""
     notes = [note] if note else []
     return Timeline(WIDTH, y + 14, chart_left, RIGHT, TOP - 12, rows, ticks, meetings, notes)
+
+
+def _marks(kind, step) -> dict[str, dt.date]:
+    """Caption -> date of the dates the kind's periods on this step are met by (drawn whether or not
+    the rulebook sets the period's length)."""
+    return {p.mark_caption: getattr(step, p.mark) for p in kind.periods
+            if p.step == step.type and p.mark and getattr(step, p.mark, None)}
 
 
 def _anchor(pos: float, left: float) -> str:

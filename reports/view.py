@@ -111,8 +111,28 @@ def _decision(review: Review, kind) -> dict:
             if name in type(d).model_fields:
                 out[name] = _label(type(d), name, getattr(d, name))
         if "party" in type(d).model_fields:
-            out["party"] = f"{d.party.name}（{_label(type(d.party), 'type', d.party.type)}）"
+            # the ID number is for the reviewer's documents only (never in JSON); reports are such documents
+            number = f"，证件号码 {d.party.id_number}" if d.party.id_number else ""
+            out["party"] = f"{d.party.name}（{_label(type(d.party), 'type', d.party.type)}{number}）"
+    out["terms"] = dict(kind.terms)
+    out["identity"], out["identity_cells"] = _identity(out, kind)
     return out
+
+
+_HEADER_FIELDS = ("sponsor", "party", "action", "sector", "authority")
+
+
+def _identity(out: dict, kind) -> tuple[list[list[dict]], list[dict]]:
+    """The header table's cells after the title: the organ, then the fields the kind names, two to a row
+    (an odd last cell spans the row); and the same cells one to a row, for Markdown."""
+    terms = kind.terms
+    cells = [{"label": terms.get("organ", ""), "long": terms.get("organ", ""),
+              "value": f"{out['organ']}（{out['level']}）"}]
+    for name in _HEADER_FIELDS:
+        if name in terms:
+            cells.append({"label": terms[name], "long": terms.get(f"{name}_long", terms[name]), "value": out[name]})
+    rows = [cells[i:i + 2] for i in range(0, len(cells), 2)]
+    return rows, cells
 
 
 def _checklist(result: ChecklistResult | None) -> dict | None:
@@ -176,17 +196,57 @@ def _calendar_source(source: dict) -> str:
 
 
 def _heads(review: Review, checklist: dict | None, result: ChecklistResult | None, dossier) -> list[dict]:
-    """Findings and reviewer items under the statutory heads 权限 / 程序 / 内容 (条例第二十七条)."""
+    """Findings and reviewer items under the kind's statutory heads (权限 / 程序 / 内容, 条例第二十七条; or the
+    seven heads of 国办发〔2018〕118号 四、（十三）)."""
     heads = []
     kind = kinds.get(review.kind)
     for code, label in kind.heads.items.items():
         findings = [finding_view(f, dossier, kind) for f in review.findings
                     if ((result.head_of(f.rule_id) if result else None) or kind.heads.default) == code]
         items = [r for r in (checklist["manual"] if checklist else []) if r["head"] == label]
-        heads.append({"code": code, "label": label, "findings": findings,
-                      "confirmed": [r for r in items if r["status"] in ("符合", "不适用")],
-                      "pending": [r for r in items if r["status"] == PENDING]})
+        confirmed = [r for r in items if r["status"] in ("符合", "不适用")]
+        pending = [r for r in items if r["status"] == PENDING]
+        settled = bool(findings or confirmed)
+        heads.append({"code": code, "label": label, "findings": findings, "confirmed": confirmed, "pending": pending,
+                      # rules check the default head (procedure): with nothing under it, the rules found nothing
+                      "nothing_found": not settled and code == kind.heads.default,
+                      "to_fill": not settled and code != kind.heads.default and not pending})
     return heads
+
+
+def _book(cited: str) -> str:
+    """《document》 of a citation, or the whole text when it has no title marks (a bare 文号)."""
+    return cited.split("》")[0] + "》" if "》" in cited else cited
+
+
+def _we(reviewer: str) -> str:
+    """How the reviewing office names itself: 我科 / 我局 …, or 我机构."""
+    return "我" + reviewer[-1] if reviewer and reviewer[-1] in "局科处室股办委" else "我机构"
+
+
+def _amount(value) -> str:
+    return f"{int(value)}" if value == int(value) else f"{value:.2f}"
+
+
+def _case(dossier, decision: dict, kind) -> list[dict]:
+    """The case as the opinion states it: who, what, why it is major, and the penalty proposed or decided
+    (the kind's `measures` children of the latest step that has them)."""
+    if dossier is None:
+        return []
+    d = dossier.decision
+    rows = [{"label": c["long"], "value": c["value"]} for c in decision["identity_cells"]]
+    grounds = getattr(d, "major_grounds", None)
+    if grounds and "major_grounds" in kind.terms:
+        rows.append({"label": kind.terms["major_grounds"],
+                     "value": "；".join(_label(type(d), "major_grounds", g) for g in grounds)})
+    parents, field, noun = kind.children.get("measures", ((), "", ""))
+    step = next((s for s in reversed(dossier.steps) if s.type in parents and getattr(s, field)), None)
+    if step is not None:
+        measures = "、".join(_label(type(m), "type", m.type)
+                            + (f"{_amount(m.amount)}元" if getattr(m, "amount", None) is not None else "")
+                            for m in getattr(step, field))
+        rows.append({"label": f"{noun}内容", "value": f"{measures}（据卷宗{step.label}记录）"})
+    return rows
 
 
 def _opinion(review: Review, ctx: dict, result: ChecklistResult | None) -> dict:
@@ -208,11 +268,21 @@ def _opinion(review: Review, ctx: dict, result: ChecklistResult | None) -> dict:
         if name not in documents or (b.get("number") and "（" not in documents[name]):
             documents[name] = citation({"source": name, "number": b.get("number", "")})["text"]
     blocking = [f for f in review.findings if f.severity == "blocking"]
+    heads = _heads(review, ctx["checklist"], result, d)
+    basis = [text for text, applies in kind.opinion_basis if d is not None and applies(d.decision)]
+    names = {m.id: m.name for m in (d.materials if d else [])}
     return {
         "reviewer": step.reviewer if step else "",
+        "we": _we(step.reviewer if step else ""),
+        "review_materials": [names.get(m, m) for m in step.materials] if step else [],
+        "basis": basis,
+        "case": _case(d, ctx["decision"], kind),
+        "open_heads": [h["label"] for h in heads if h["to_fill"] or h["pending"]],
+        # the statutory basis, then the other documents cited, each document once
+        "review_basis": basis + [doc for doc in documents.values() if not any(b.startswith(_book(doc)) for b in basis)],
         "received_on": cn_date(step.submitted_on) if step else "",
         "conclusion": kind.conclusions[review.verdict],
-        "heads": _heads(review, ctx["checklist"], result, d),
+        "heads": heads,
         "suggestions": fixes, "documents": list(documents.values()),
         "blocking_titles": [f.title for f in blocking],
         "adviser_opinion": [m.name for m in (d.materials if d else []) if m.kind == "legal-adviser-opinion"],

@@ -27,6 +27,8 @@ class Period:
     before: bool = False        # the window ends at `field` (e.g. materials delivered N days before a hearing)
     caption: str = ""           # on the bar, with {n}
     note: str = ""              # under the picture, with {n}
+    mark: str = ""              # the step's date the period is met by, ticked on the bar (e.g. the notice date)
+    mark_caption: str = ""      # the tick's caption, before the date
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class DecisionKind:
     verdicts: dict[str, str]                 # pass / fix-then-submit / blocked -> 中文
     conclusions: dict[str, str]              # verdict -> the draft opinion's proposed conclusion
     heads: Heads
-    report_title: str                        # 预审报告 heading
+    report_title: str                        # 预审报告 heading, written under the matter's title
     opinion_title: str                       # the draft opinion's document name
     review_step: str                         # the step whose reviewer signs the opinion
     periods: tuple[Period, ...]
@@ -60,8 +62,17 @@ class DecisionKind:
     step_facts: Callable | None = None       # (step, put) -> None: derived step attributes
     step_attrs: dict[str, dict[str, str]] = field(default_factory=dict)   # step type -> attr -> type
     durations: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # calendar-day spans
+    # working-day spans within one step (later_wd - earlier_wd), absent when the calendar lacks either date
+    working_durations: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     template: str = ""                       # `prereview init` template file in api/templates/
     decision_values: dict[str, list[str]] = field(default_factory=dict)  # coded derived decision attrs -> codes
+    # The report's wording: "subject" (the matter), "organ" (who decides), "review" (what the review is
+    # called), and the label of each further decision field the report's header shows, in this order:
+    # sponsor, party, action, sector, authority. "<field>_long" is the label where it stands alone (Markdown).
+    # "major_grounds": the opinion's label for why the matter is major, when the decision declares it.
+    terms: dict[str, str] = field(default_factory=dict)
+    # The opinion's statutory basis: (citation, applies(decision) -> bool), cited where it applies.
+    opinion_basis: tuple[tuple[str, Callable], ...] = ()
 
     @property
     def steps(self) -> dict[str, type]:

@@ -123,6 +123,8 @@ MaterialKind = _enum("MaterialKind", {
     "transfer-letter": "涉嫌犯罪案件移送书",
     "archive-index": "案卷目录",
     "other": "其他材料",
+    "demolition-notice": "限期自行拆除公告",
+    "excluded-time-notice": "不计入许可期限的时间告知书",
 })
 Method = _enum("Method", {
     "inspection": "现场检查", "inquiry": "询问", "sampling": "抽样取证", "site-survey": "勘验", "other": "其他调查",
@@ -199,6 +201,10 @@ class Decision(Strict):
     criminal_suspected: StrictBool = Field(default=False, description="涉嫌犯罪")
     offence: Offence | None = Field(default=None, description="违法行为（行政处罚案件）")
     as_of: Date | None = Field(default=None, description="审查基准日；不填则取程序记录中最晚的日期")
+    third_party_interest: StrictBool = Field(
+        default=False, description="许可事项直接关系他人重大利益（行政许可法第三十六条、第四十七条：告知利害关系人及听证权利）")
+    hearing_required_by: Text | None = Field(
+        default=None, description="许可应当听证的依据：法律、法规、规章的条款，或本机关认为需要听证的决定（行政许可法第四十六条）")
 
 
 class Measure(Strict):
@@ -383,6 +389,11 @@ class Application(StepBase):
     type: Literal["application"]
     received_on: Date = Field(description="收到申请日期")
     accepted_on: Date | None = Field(default=None, description="受理日期；不予受理的不填")
+    supplement_notified_on: Date | None = Field(
+        default=None, description="一次告知需补正全部内容的日期（行政许可法第三十二条第一款第四项）")
+    excluded_working_days: StrictInt | None = Field(
+        default=None, ge=1, description="依法不计入许可期限的听证、检验、鉴定、专家评审等所需时间（工作日，第四十五条）")
+    excluded_notified_on: Date | None = Field(default=None, description="将不计入期限的所需时间书面告知申请人的日期")
 
 
 class Verification(StepBase):
@@ -428,6 +439,9 @@ class EnforcementOrder(StepBase):
     type: Literal["enforcement-order"]
     decided_on: Date
     served_on: Date | None = None
+    immediate: StrictBool = Field(
+        default=False, description="催告期间有证据证明有转移或者隐匿财物迹象，作出立即强制执行决定（行政强制法第三十七条第三款）")
+    demolition: StrictBool = Field(default=False, description="强制拆除违法的建筑物、构筑物、设施（行政强制法第四十四条）")
 
 
 class Execution(StepBase):
@@ -440,10 +454,18 @@ class Execution(StepBase):
     utilities_cut: StrictBool = Field(default=False, description="对居民生活采取停止供水、供电、供热、供燃气等方式")
 
 
+class Announcement(StepBase):
+    label: ClassVar[str] = "限期拆除公告"
+    date_field: ClassVar[str] = "announced_on"
+    type: Literal["announcement"]
+    announced_on: Date = Field(description="公告日期（行政强制法第四十四条）")
+    deadline_on: Date = Field(description="公告限定当事人自行拆除的期限")
+
+
 Step = Annotated[
     Union[CaseFiling, Application, Investigation, Verification, EvidencePreservation, Recusal, CoerciveMeasureStep,
           HeadReview, Notice, Statement, Hearing, LegalReview, CollectiveDiscussion, DecisionAct, Service,
-          Publication, Filing, Extension, Demand, EnforcementOrder, Execution],
+          Publication, Filing, Extension, Demand, EnforcementOrder, Execution, Announcement],
     Field(discriminator="type"),
 ]
 
@@ -525,6 +547,8 @@ def _first_act(dossier: Dossier, as_of):
     return day, pos, "最早的程序行为日期"
 
 
+_ART58_GROUNDS = {"public-interest", "major-rights-heard", "complex"}  # 行政处罚法第五十八条第一款第一至三项
+
 KIND = DecisionKind(
     code="enforcement-decision",
     label="重大行政执法决定",
@@ -554,9 +578,21 @@ KIND = DecisionKind(
     report_title="重大行政执法决定法制审核预审报告",
     opinion_title="法制审核意见书",
     review_step="legal-review",
+    terms={"subject": "案件名称", "organ": "执法机关", "review": "法制审核",
+           "party": "当事人", "action": "执法行为", "sector": "执法领域", "authority": "职权依据",
+           "major_grounds": "重大执法决定情形"},
+    opinion_basis=(
+        # Art. 58 only for penalties within its own list (its item 4 names laws and regulations, not 规章)
+        ("《中华人民共和国行政处罚法》第五十八条",
+         lambda d: d.action == "penalty" and bool(set(d.major_grounds) & _ART58_GROUNDS)),
+        ("《国务院办公厅关于全面推行行政执法公示制度执法全过程记录制度重大执法决定法制审核制度的指导意见》"
+         "（国办发〔2018〕118号）", lambda d: True),
+        ("《甘肃省重大行政执法决定法制审核办法》（甘肃省人民政府令第126号）", lambda d: d.organ.province == "甘肃省"),
+    ),
     periods=(
         Period("hearing", "held_on", "hearing_notice_working_days", True, before=True,
-               caption="提前{n}个工作日通知", note="听证七日前通知当事人（行政处罚法第六十四条第二项、第八十五条：工作日）"),
+               caption="提前{n}个工作日通知", note="听证七日前通知当事人（行政处罚法第六十四条第二项、第八十五条：工作日）",
+               mark="notified_on", mark_caption="通知"),
         Period("decision", "decided_on", "service_working_days", True, caption="{n}个工作日内送达",
                note="当事人不在场的，七日内送达决定书（行政处罚法第六十一条第一款、第八十五条：工作日）"),
     ),
@@ -566,6 +602,15 @@ KIND = DecisionKind(
     decision_values={"party_type": list(PartyType.labels)},
     step_facts=_step_facts,
     step_attrs={"notice": _MEASURE_ATTRS, "decision": _MEASURE_ATTRS},
+    working_durations={"hearing": {"notice_working_days": ("held_on", "notified_on"),
+                                   "delay_working_days": ("held_on", "requested_on")},
+                       "evidence-preservation": {"handling_working_days": ("handled_on", "preserved_on")},
+                       "application": {"acceptance_working_days": ("accepted_on", "received_on"),
+                                       "supplement_working_days": ("supplement_notified_on", "received_on")},
+                       "coercive-measure": {"delivery_working_days": ("decision_served_on", "executed_on")}},
+    durations={"coercive-measure": {"approval_lead_days": ("executed_on", "approved_on"),
+                                    "report_days": ("reported_on", "executed_on"),
+                                    "delivery_days": ("decision_served_on", "executed_on")}},
     template="dossier-enforcement-decision.yaml",
     in_force_date=_first_act,
 )

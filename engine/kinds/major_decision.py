@@ -415,7 +415,9 @@ KIND = DecisionKind(
         },
         default="procedure",  # a finding no checklist item claims is a procedural defect: rules check steps
     ),
-    report_title="重大行政决策合法性审查预审报告",
+    report_title="合法性审查预审报告",
+    terms={"subject": "决策事项", "organ": "决策机关", "review": "合法性审查",
+           "sponsor": "承办单位", "sponsor_long": "决策承办单位"},
     opinion_title="合法性审查意见书",
     review_step="legality-review",
     periods=(
@@ -424,7 +426,7 @@ KIND = DecisionKind(
         Period("legality-review", "submitted_on", "legality_review_working_days", True, caption="≥{n}个工作日",
                note="合法性审查一般不少于{n}个工作日（第二十六条第二款）"),
         Period("hearing", "held_on", "hearing_delivery_days", False, before=True, caption="材料{n}日前送达",
-               note="听证材料于听证会{n}日前送达（第十六条第三款）"),
+               note="听证材料于听证会{n}日前送达（第十六条第三款）", mark="materials_delivered_on", mark_caption="送达"),
     ),
     coverage_prefixes=("MAD-", "GS-MAD-", "GS58-MAD-"),
     decision_facts=_decision_facts,
