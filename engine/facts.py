@@ -220,8 +220,18 @@ def as_of_date(d, override: dt.date | None = None) -> dt.date:
 
 
 def _content_key(step) -> str:
-    """Two steps of one type on one date are ranked by what they say, never by where they stand in the file."""
-    return json.dumps(step.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    """Two steps of one type on one date are ranked by what they say, never by where they stand in the file
+    (nor by the order of the items of their lists: officers, measures, material references)."""
+    return _canonical_json(step.model_dump(mode="json"))
+
+
+def _canonical_json(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_canonical_json(v)}"
+                              for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(sorted(_canonical_json(v) for v in value)) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def derive(loaded: LoadedDossier, kind, as_of: dt.date, calendar=None,
