@@ -78,18 +78,26 @@ def _new_step(step_type: str, day: str, pick) -> dict:
     return step
 
 
-def _twin(step: dict, pick) -> dict:
+def twin(step: dict, pick) -> dict:
     """Another step of the same type on the same date that says something different."""
     cls = KIND.steps[step["type"]]
     twin = copy.deepcopy(step)
     _change_field(twin, cls, pick, keep={cls.date_field})
     if "channels" in twin:
         twin["channels"] = [pick(["某某网站", "某某日报", "国家企业信用信息公示系统"])]
-    if twin == step:
+    if _same(twin, step, cls):
         twin["materials"] = []
-    if twin == step:
+    if _same(twin, step, cls):  # records alike in every field can only be told apart by their place in the file
         twin["note"] = "另一份记录"
     return twin
+
+
+def _same(a: dict, b: dict, cls) -> bool:
+    """Whether two records say the same once defaults are filled in (urgent: false is what an absent urgent says)."""
+    try:
+        return cls.model_validate(a).model_dump() == cls.model_validate(b).model_dump()
+    except ValueError:
+        return a == b
 
 
 def mutate_enf(data: dict, pick) -> dict:
@@ -113,7 +121,7 @@ def mutate_enf(data: dict, pick) -> dict:
                 items.pop()
     days = [v for s in data["steps"] for k, v in s.items() if k.endswith("_on") and isinstance(v, str)]
     if data["steps"] and pick([False, True]):
-        data["steps"].append(_twin(pick(data["steps"]), pick))
+        data["steps"].append(twin(pick(data["steps"]), pick))
     if pick([False, False, True]):
         data["steps"].append(_new_step(pick(list(KIND.steps)), pick(days or ["2025-05-01"]), pick))
     decision = data["decision"]

@@ -128,3 +128,31 @@ def reorder_steps(data, order: list[int]) -> tuple[dict, dict]:
     out = copy.deepcopy(data)
     out["steps"] = [copy.deepcopy(data["steps"][o]) for o in order]
     return out, back
+
+
+def in_child(fn, *args):
+    """Run fn(*args) in a forked child: a crash of the rule engine (durable-rules is a C extension) fails the
+    test that caused it, with the signal, instead of ending the whole test run. An assertion error in the
+    child is raised here with the child's traceback."""
+    import os
+    import traceback
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        os.close(r)
+        code, text = 0, b""
+        try:
+            fn(*args)
+        except BaseException:
+            code, text = 1, traceback.format_exc().encode("utf-8")[-60000:]
+        os.write(w, text)
+        os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as pipe:
+        text = pipe.read().decode("utf-8", "replace")
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        raise AssertionError(f"子进程被信号 {os.WTERMSIG(status)} 终止：规则引擎崩溃 (the rule engine crashed)")
+    if os.WEXITSTATUS(status):
+        raise AssertionError(text)
