@@ -263,6 +263,10 @@ def _rules_with_missing(tmp_path, step: str, case_removes: bool):
 
 
 def test_the_deletion_property_follows_the_rules_cases_and_can_fail(tmp_path):
+    in_child(_assert_deletion_property_can_fail, tmp_path)  # the test-only rulesets stay out of this process
+
+
+def _assert_deletion_property_can_fail(tmp_path):
     base = PENALTY
     derived_rules = _rules_with_missing(tmp_path / "a", "case-filing", case_removes=True)
     assert _derived(derived_rules)[(tmp_path / "a" / "rules" / "_fixtures" / base.name).resolve()] == {
