@@ -418,9 +418,22 @@ def compile_clauses(ordered: list[Clause], params: dict, schema: "FactSchema", k
             if clause.negated:
                 target = clause.alias
             attached[target].append(atom)
+    # durable-rules crashes the process (segmentation fault, measured on enforcement dossiers whose dates the
+    # calendar lacks) when a comparison joins an attribute the other record does not carry: a record a plain
+    # (non-or) comparison refers to must carry the attribute, so such a record simply does not match
+    joined: dict[str, list[str]] = {c.alias: [] for c in ordered}
+    for target, atoms in attached.items():
+        for atom in atoms:
+            if isinstance(atom, BoolOp):
+                continue
+            for ref in refs(atom):
+                if ref.alias != target and ref.attr not in joined[ref.alias]:
+                    joined[ref.alias].append(ref.attr)
     out = []
     for clause in ordered:
         base = [{"t": clause.fact}]
+        if not clause.negated:
+            base.extend({"$ex": {attr: 1}} for attr in joined[clause.alias])
         if clause.fact == "step" and clause.subtype:
             base.append({"type": clause.subtype})
         if clause.fact == "material" and clause.subtype:

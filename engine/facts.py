@@ -220,8 +220,18 @@ def as_of_date(d, override: dt.date | None = None) -> dt.date:
 
 
 def _content_key(step) -> str:
-    """Two steps of one type on one date are ranked by what they say, never by where they stand in the file."""
-    return json.dumps(step.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    """Two steps of one type on one date are ranked by what they say, never by where they stand in the file
+    (nor by the order of the items of their lists: officers, measures, material references)."""
+    return _canonical_json(step.model_dump(mode="json"))
+
+
+def _canonical_json(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_canonical_json(v)}"
+                              for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(sorted(_canonical_json(v) for v in value)) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def derive(loaded: LoadedDossier, kind, as_of: dt.date, calendar=None,
@@ -292,11 +302,17 @@ def derive(loaded: LoadedDossier, kind, as_of: dt.date, calendar=None,
     if needed:  # the finding points at the dates the calendar lacks
         decision.data["calendar_gap_dates"] = decision.display["calendar_gap_dates"] = "、".join(
             sorted({day.isoformat() for _, _, day in needed}))
-        where = tuple(dict.fromkeys(p for f, attr, _ in sorted(needed, key=lambda g: (g[2], g[0].pos))
-                                    for p in f.positions(attr)))
+        where = tuple(dict.fromkeys(p for f, attr, _ in sorted(needed, key=_gap_order) for p in f.positions(attr)))
         decision.attr_pos["calendar_gap"] = decision.attr_pos["calendar_gap_dates"] = where
     facts.append(decision)
     return facts
+
+
+def _gap_order(gap) -> tuple:
+    """By date, then by what the record says (a step's rank is by content), never by its place in the file."""
+    fact, attr, day = gap
+    return (day, fact.data["t"], fact.data.get("order", 0), attr,
+            json.dumps(fact.display, ensure_ascii=False, sort_keys=True), fact.pos)
 
 
 def _needed(fact: Fact, attr: str, needs: frozenset) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import string
 from dataclasses import asdict, dataclass, field
@@ -47,9 +48,11 @@ class Finding:
     pack: str
     record: str = ""   # how to record the fix in the dossier (never in the opinion)
     bar: str = ""      # a blocking rule's legal consequence (rulebook.BARS)
+    subject: str = field(default="", repr=False)   # what the matched records say (ordering only, not output)
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        del d["subject"]
         d["evidence"] = [asdict(e) for e in self.evidence]
         for key in ("record", "bar"):  # absent unless the rule carries them
             if not d[key]:
@@ -123,8 +126,20 @@ def _render(template: str, values: _Values) -> str:
 
 
 def finding_sort_key(f: Finding) -> tuple:
-    """Severity first, then step, rule and message: never the order of records in the file."""
-    return (severity_rank(f.severity), f.step, f.rule_id, f.message, [(e.line or 0, e.field) for e in f.evidence])
+    """Severity first, then step, rule, message and the matched records' content: never the order of records
+    in the file (two same-date decisions can give findings that say the same)."""
+    return (severity_rank(f.severity), f.step, f.rule_id, f.message, f.subject,
+            [(e.line or 0, e.field) for e in f.evidence])
+
+
+def _subject(bound: dict[str, Fact], by_id: dict[str, Fact]) -> str:
+    """The matched facts without their positional ids; a child names its parent step by the step's rank."""
+    def content(fact: Fact) -> dict:
+        out = {k: v for k, v in fact.data.items() if k not in ("id", "parent")}
+        if "parent" in fact.data:
+            out["parent"] = by_id[fact.data["parent"]].data.get("order")
+        return out
+    return json.dumps([content(f) for f in bound.values()], ensure_ascii=False, sort_keys=True)
 
 
 def verdict_of(findings: list[Finding]) -> str:
@@ -212,7 +227,7 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
             message=_render(spec.message, values), implements=list(spec.implements),
             basis=[b.to_dict() for b in spec.basis],
             evidence=_evidence(rule, bound, loaded.doc, kind), fix=_render(spec.fix, values),
-            step=spec.step, pack=rule.pack.name,
+            step=spec.step, pack=rule.pack.name, subject=_subject(bound, by_id),
             record=_render(spec.record, values) if spec.record else "", bar=spec.bar or "",
         ))
     findings.sort(key=finding_sort_key)

@@ -11,7 +11,8 @@ import yaml
 
 from prereview.engine.source import read_file
 
-from helpers import EXAMPLES, as_json, base_data, finding_keys, review_data
+from helpers import (EXAMPLES, as_json, base_data, finding_keys, json_in_original_places, load_data, permuted,
+                     reorder_steps, review_data)
 
 STEP_TYPES = [s["type"] for s in base_data()["steps"]]
 FLAGS = ["technical", "stability_risk", "public_interest", "widely_watched", "other_units_affected",
@@ -60,7 +61,22 @@ def mutate(data: dict, pick) -> dict:
             step["conclusion"] = pick(["lawful", "lawful-with-amendments", "not-lawful", "deferred"])
         if step["type"] == "expert-review" and pick([False, True]):
             step["experts"][0]["conflict"] = "direct-interest"
+    if pick([False, True]):
+        data = with_same_date_participation(data, summary=pick([False, True]))
     return data
+
+
+def with_same_date_participation(data: dict, summary: bool = True) -> dict:
+    """Two participation steps on one date that say different things (the facts rank them by content);
+    without the comment summary, the adoption rule judges each of them."""
+    out = copy.deepcopy(data)
+    out["steps"] += [{"type": "participation", "method": "forum", "held_on": "2025-03-15", "participants": 30},
+                     {"type": "participation", "method": "forum", "held_on": "2025-03-15", "participants": 12}]
+    if not summary:
+        for m in out["materials"]:
+            if m["kind"] == "comment-summary":
+                m["kind"] = "other"
+    return out
 
 
 @st.composite
@@ -76,10 +92,30 @@ def _shuffled(data, seed):
     return out
 
 
+def _assert_same_json_in_any_order(data, seed):
+    """Every list (steps, materials, experts, units, channels ...) and mapping shuffled: the JSON, with evidence
+    translated back to the records it names, is byte-identical."""
+    shuffled, back = permuted(data, random.Random(seed))
+    assert json_in_original_places(review_data(shuffled), back, load_data(data)) == as_json(review_data(data))
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dossiers(), st.integers(0, 2**32))
 def test_findings_do_not_depend_on_the_order_of_steps_or_materials(data, seed):
     assert finding_keys(review_data(_shuffled(data, seed))) == finding_keys(review_data(data))
+    _assert_same_json_in_any_order(data, seed)
+
+
+def test_two_participation_steps_on_one_date_give_the_same_output_in_either_order():
+    for summary in (True, False):
+        data = with_same_date_participation(base_data(), summary)
+        fired = [f for f in review_data(data).findings if f.rule_id == "MAD-DISCUSSION-COMMENT-SUMMARY"]
+        assert len(fired) == (0 if summary else 1)  # one missing summary, one finding, whichever twin comes first
+        n = len(data["steps"])
+        swapped, back = reorder_steps(data, list(range(n - 2)) + [n - 1, n - 2])
+        assert json_in_original_places(review_data(swapped), back, load_data(data)) == as_json(review_data(data))
+        for seed in range(10):
+            _assert_same_json_in_any_order(data, seed)
 
 
 @settings(max_examples=60, deadline=None)
