@@ -102,3 +102,12 @@ class Matcher:
             if (_ANCHOR_ID, ()) not in hits:
                 raise EngineFailure("the decision fact was not matched: the review did not run")
         return sorted({h for h in hits if h[0] in active})
+
+
+def prepare(rulebook: Rulebook) -> None:
+    """Compile and register everything a review with this rulebook needs in this process.
+
+    Call it before forking worker processes: durable-rules rulesets cannot be registered again
+    under the same name, and a child that inherits them reviews at once.
+    """
+    Matcher(rulebook)
