@@ -8,7 +8,7 @@ import json
 import os
 import stat
 import sys
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from prereview.engine import (SEVERITIES, DossierError, EngineFailure, InputError, Problem, RuleError,
                               load_dossier, load_rulebook, run_review)
@@ -167,10 +167,7 @@ class _Sink:
         if self.text:
             self.out.write(self.text.finish())
         elif self.ci:
-            import io
-            buf = io.StringIO()
-            self.ci.finish(buf, problems)
-            self.out.write(buf.getvalue())
+            self.ci.finish(self.out, problems)  # the spooled parts are copied, never held whole
         elif self.fmt == "json" and not self.single:
             for entry in self.errors:
                 self._json(entry)
@@ -254,17 +251,19 @@ def _stamp(review) -> None:
 
 def _report_names(paths: list[Path]) -> dict[str, str]:
     """A distinct report name per dossier: its stem, or, where stems clash (a/x.yaml and b/x.yaml,
-    x.yaml and x.json — compared ignoring case), its path made into one name (a_x.yaml)."""
-    stems: dict[str, int] = {}
+    x.yaml and x.json — compared ignoring case), its path below the clashing files' common folder
+    made into one name (a_x.yaml, b_x.yaml; x.yaml, x.json)."""
+    groups: dict[str, list[Path]] = {}
     for p in paths:
-        stems[p.stem.lower()] = stems.get(p.stem.lower(), 0) + 1
+        groups.setdefault(p.stem.lower(), []).append(p)
     names: dict[str, str] = {}
     used: set[str] = set()
     for p in paths:
         name = p.stem
-        if stems[name.lower()] > 1:
-            from prereview.reports.common import display_path
-            name = "_".join(part for part in PurePath(display_path(str(p))).parts if part not in ("/", ".", ".."))
+        group = groups[name.lower()]
+        if len(group) > 1:
+            common = Path(os.path.commonpath([q.absolute() for q in group]))
+            name = "_".join(p.absolute().relative_to(common).parts)
         base, n = name, 1
         while name.lower() in used:
             n += 1

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import signal
 import stat
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -166,7 +167,7 @@ def review_file(task: Task, rulebook: Rulebook, as_of: dt.date | None = None,
         out.problems = err.problems
     except EngineFailure as err:
         out.problems, out.engine = [engine_problem(task.path, str(err))], True
-    except (Exception, RecursionError) as exc:  # a bug or a library error: this file's problem, the batch goes on
+    except Exception as exc:  # a bug or a library error: this file's problem, the batch goes on
         out.problems, out.engine = [engine_problem(task.path, f"内部错误 {type(exc).__name__}: {exc}")], True
     return out
 
@@ -204,7 +205,7 @@ class _Worker:
         self.proc = ctx.Process(target=_serve, args=(child, rulebook, as_of, after), daemon=True)
         self.proc.start()
         child.close()
-        self.task: Task | None = None
+        self.pending: deque[Task] = deque()  # sent, not answered; the first is the one under review
 
     def stop(self, kill: bool = False) -> None:
         try:
@@ -219,6 +220,9 @@ class _Worker:
             self.proc.kill()
             self.proc.join()
         self.conn.close()
+
+
+_QUEUE = 2  # tasks sent ahead to each worker, so it never waits for the parent between two reviews
 
 
 def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = None, *, jobs: int | None = None,
@@ -239,20 +243,24 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
     prepare(rulebook)  # compile and register before forking: every worker inherits it
     ctx = multiprocessing.get_context("fork")
     workers = [_Worker(ctx, rulebook, as_of, after) for _ in range(min(jobs, len(tasks)))]
-    window = 4 * len(workers)  # results held while an earlier one is still running
+    window = 4 * _QUEUE * len(workers)  # results held while an earlier one is still running
+    retry: deque[Task] = deque()  # sent to a worker that died before it got to them
     done: dict[int, Outcome] = {}
     sent = emitted = 0
     try:
         while emitted < len(tasks):
             for w in workers:
-                if w.task is None and sent < len(tasks) and sent < emitted + window:
-                    w.task = tasks[sent]
-                    w.conn.send(w.task)
-                    sent += 1
-            busy = [w for w in workers if w.task is not None]
+                while len(w.pending) < _QUEUE and (retry or (sent < len(tasks) and sent < emitted + window)):
+                    if retry:
+                        task = retry.popleft()
+                    else:
+                        task, sent = tasks[sent], sent + 1
+                    w.pending.append(task)
+                    w.conn.send(task)
+            busy = [w for w in workers if w.pending]
             ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy]))
             for i, w in enumerate(workers):
-                if w.task is None or not (w.conn in ready or w.proc.sentinel in ready):
+                if not w.pending or not (w.conn in ready or w.proc.sentinel in ready):
                     continue
                 outcome = None
                 try:
@@ -260,21 +268,21 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
                         outcome = w.conn.recv()
                 except (EOFError, OSError):
                     pass
-                if outcome is None:  # the worker died reviewing this file
-                    w.proc.join()
-                    task = w.task
-                    outcome = Outcome(task.index, str(task.path), engine=True, problems=[engine_problem(
-                        task.path, f"审查进程{_signal_name(w.proc.exitcode)}（规则引擎崩溃）")])
+                if outcome is not None:
+                    w.pending.popleft()
+                    done[outcome.index] = outcome
+                if outcome is None or not w.proc.is_alive():
+                    if outcome is None:  # it died reviewing its first pending task
+                        w.proc.join()
+                        task = w.pending.popleft()
+                        done[task.index] = Outcome(task.index, str(task.path), engine=True, problems=[engine_problem(
+                            task.path, f"审查进程{_signal_name(w.proc.exitcode)}（规则引擎崩溃）")])
+                    retry.extendleft(reversed(w.pending))
                     w.stop(kill=True)
-                    workers[i] = w = _Worker(ctx, rulebook, as_of, after)
-                elif not w.proc.is_alive():  # answered, then died: replace it before the next task
-                    w.stop(kill=True)
-                    workers[i] = w = _Worker(ctx, rulebook, as_of, after)
-                w.task = None
-                done[outcome.index] = outcome
+                    workers[i] = _Worker(ctx, rulebook, as_of, after)
             while emitted in done:
                 yield done.pop(emitted)
                 emitted += 1
     finally:
         for w in workers:
-            w.stop(kill=w.task is not None)
+            w.stop(kill=bool(w.pending))
