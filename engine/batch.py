@@ -92,20 +92,21 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Task], list[Problem], li
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found: list[Path] = []
+            found: list[str] = []
 
             def unreadable(err: OSError) -> None:
                 problems.append(Problem(err.filename or str(path), None, "", "无法读取文件夹（没有权限或已被删除）",
                                         "可读的文件夹"))
 
             for top, dirs, files in os.walk(path, onerror=unreadable):
-                here = Path(top)
                 for name in dirs:
-                    if (here / name).is_symlink():
-                        skipped.append(Skipped(str(here / name), "符号链接的文件夹，未进入（避免循环和重复审查）；"
-                                                                "如需审查，请直接指定该文件夹"))
-                found.extend(here / name for name in files if Path(name).suffix.lower() in DOSSIER_SUFFIXES)
-            tasks.extend(Task(0, p, True) for p in sorted(found))
+                    if os.path.islink(os.path.join(top, name)):
+                        skipped.append(Skipped(str(Path(top, name)), "符号链接的文件夹，未进入（避免循环和重复审查）；"
+                                                                    "如需审查，请直接指定该文件夹"))
+                found.extend(os.path.join(top, name) for name in files
+                             if os.path.splitext(name)[1].lower() in DOSSIER_SUFFIXES)
+            # sorted by path components, as sorted(Path) would (strings: 10,000 files in milliseconds)
+            tasks.extend(Task(0, Path(p), True) for p in sorted(found, key=lambda p: p.split(os.sep)))
         elif os.path.lexists(path):
             tasks.append(Task(0, path, False))  # not a regular file? review_file says what it is
         else:
@@ -249,7 +250,10 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
     sent = emitted = 0
     try:
         while emitted < len(tasks):
-            for w in workers:
+            for i, w in enumerate(workers):
+                if not w.pending and not w.proc.is_alive():  # killed while idle (e.g. by the OOM killer)
+                    w.stop(kill=True)
+                    workers[i] = w = _Worker(ctx, rulebook, as_of, after)
                 while len(w.pending) < _QUEUE and (retry or (sent < len(tasks) and sent < emitted + window)):
                     if retry:
                         task = retry.popleft()
