@@ -1,9 +1,9 @@
 """`prereview check FOLDER`: one bad file costs only itself, results stream in order whatever --jobs, and
 output never lies (write failures, clashing report names, closed pipes, terminal escapes).
 
-Crashes are simulated by replacing `run_review` in the batch module before the workers are forked (they
-inherit the replacement): a worker killed by SIGSEGV on one named file, as durable-rules kills a process.
-No hook exists in the production code. Write failures use paths that fail even for root: /sys (EACCES),
+Crashes: one real input that kills durable-rules today (a 17 MB title), and, for exact control, `run_review`
+in the batch module replaced before the workers are forked (they inherit the replacement): a worker killed
+by SIGSEGV on one named file. No crash hook exists in the production code. Write failures use paths that fail even for root: /sys (EACCES),
 a path under a regular file (ENOTDIR), /dev/full (ENOSPC) and RLIMIT_FSIZE (EFBIG).
 """
 from __future__ import annotations
@@ -117,6 +117,22 @@ def test_a_dossier_that_kills_its_process_is_an_engine_failure_of_that_file_only
     (failed,) = [e for e in entries if e["verdict"] == "error"]
     assert Path(failed["dossier"]["path"]).name == "a-crash.yaml"
     assert "SIGSEGV" in failed["problems"][0]["message"] and "a-crash.yaml" in err
+
+
+def test_a_real_crash_input_costs_only_its_file(tmp_path):
+    """A 17 MB title kills durable-rules (SIGABRT/SIGSEGV in deleteState, reliability review defect 4).
+    Once the loader refuses it with a located error, the test still holds: only that file fails."""
+    for name in GOOD[:2]:
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    data = base_data()
+    data["decision"]["title"] = "长" * 5_700_000
+    (tmp_path / "big.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    done = subprocess.run(CLI + ["check", str(tmp_path), "--format", "jsonl", "--jobs", "2"], capture_output=True,
+                          text=True)
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert [Path(e["dossier"]["path"]).name for e in lines] == sorted(["big.json", *GOOD[:2]])
+    assert [e["verdict"] == "error" for e in lines] == [True, False, False]
 
 
 def test_engine_failure_and_unexpected_errors_are_outcomes_of_their_file(monkeypatch, tmp_path):
