@@ -3,18 +3,29 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 
 from prereview.engine import (SEVERITIES, DossierError, EngineFailure, InputError, Problem, RuleError,
                               load_dossier, load_rulebook, run_review)
 from prereview.engine.kinds import KINDS
-from prereview.engine.source import read_file
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-DOSSIER_SUFFIXES = (".yaml", ".yml", ".json")
 MACHINE_FORMATS = ("sarif", "junit", "github", "markdown")
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs {text!r} 应为正整数（并行审查的进程数）")
+    return n
 
 
 def _date(text: str) -> dt.date:
@@ -30,12 +41,14 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="审查卷宗文件或文件夹 (check dossiers)")
     c.add_argument("paths", nargs="+", metavar="PATH", help="卷宗文件（YAML/JSON）或文件夹")
-    c.add_argument("--format", choices=("text", "json") + MACHINE_FORMATS, default="text")
+    c.add_argument("--format", choices=("text", "json", "jsonl") + MACHINE_FORMATS, default="text",
+                   help="jsonl＝每个卷宗一行 JSON，审查完一个输出一行")
     c.add_argument("--fail-on", choices=SEVERITIES, default="major",
                    help="有此级别或更严重的发现时退出码为 1（默认 major）")
     c.add_argument("--exit-zero", action="store_true", help="有发现时也以 0 退出（输入或规则错误仍为 2）")
     c.add_argument("--as-of", type=_date, help="审查基准日 YYYY-MM-DD（默认取卷宗中的日期）")
     c.add_argument("--report-dir", type=Path, help="同时为每个卷宗写出预审报告（HTML 与 PDF）到此文件夹")
+    c.add_argument("--jobs", type=_jobs, metavar="N", help="并行审查的进程数（默认：CPU 核数）")
     _rules_options(c)
     _calendar_option(c)
 
@@ -87,80 +100,155 @@ def _calendar(args):
 
 
 def _print_problems(err: InputError) -> None:
+    from prereview.reports.text import terminal_safe
+
     print(f"{err.kind}有误，无法使用（{len(err.problems)} 处）：", file=sys.stderr)
     for problem in err.problems:
-        print(f"  {problem}", file=sys.stderr)
-
-
-def _is_dossier(path: Path) -> bool:
-    """In a folder, a YAML/JSON file is a dossier if it says so (schema) or has a decision."""
-    doc, problems = read_file(path)
-    if problems or not isinstance(doc.data, dict):
-        return bool(problems)  # unreadable files are reported, never skipped silently
-    return "decision" in doc.data or str(doc.data.get("schema", "")).startswith("prereview/dossier")
-
-
-def _expand(paths: list[str]) -> tuple[list[Path], list[Problem]]:
-    files, problems = [], []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in DOSSIER_SUFFIXES and p.is_file())
-            files.extend(p for p in found if _is_dossier(p))
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(Problem(raw, None, "", "文件或文件夹不存在", "卷宗文件或包含卷宗的文件夹"))
-    return files, problems
+        print(f"  {terminal_safe(problem)}", file=sys.stderr)
 
 
 def _load_rules(args):
     return load_rulebook(args.rules, args.pack)
 
 
-def cmd_check(args) -> int:
-    from prereview.reports.text import render_text
+class _Stdout:
+    """stdout that survives a closed pipe (`check … | head`): the rest of the output is dropped, the
+    review goes on and the exit code is still the result's, never 0 for a run with findings."""
 
-    files, problems = _expand(args.paths)
-    missing = list(problems)
+    broken = False
+
+    def write(self, text: str) -> None:
+        if self.broken or not text:
+            return
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()  # streamed: each result is on the screen as soon as it is known
+        except BrokenPipeError:
+            self.broken = True
+            _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's last flush has nowhere to fail."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class _Sink:
+    """One format's stdout for a folder check: results as they come, the wrapping at the end."""
+
+    def __init__(self, fmt: str, rulebook, fail_on: str, single: bool, out: _Stdout):
+        self.fmt, self.out, self.single = fmt, out, single
+        self.items = 0
+        self.errors: list[dict] = []  # JSON lists them after the reviews, as always
+        self.ci = self.text = None
+        if fmt == "text":
+            from prereview.reports.text import TextStream
+            self.text = TextStream(fail_on)
+        elif fmt in MACHINE_FORMATS:
+            from prereview.reports.ci import ci_stream
+            self.ci = ci_stream(fmt, rulebook, fail_on=fail_on)
+
+    def review(self, review) -> None:
+        if self.text:
+            self.out.write(self.text.add(review))
+        elif self.ci:
+            self.ci.add(review)
+        else:
+            self._json(review.to_dict())
+
+    def error(self, path: str, problems: list[Problem]) -> None:
+        entry = {"dossier": {"path": path}, "verdict": "error", "problems": [p.to_dict() for p in problems]}
+        if self.fmt == "jsonl" or (self.fmt == "json" and self.single):
+            self._json(entry)
+        elif self.fmt == "json":
+            self.errors.append(entry)
+
+    def _json(self, obj: dict) -> None:
+        if self.fmt == "jsonl":
+            self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        elif self.single:
+            self.out.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+        else:  # an item of the list json.dump(indent=2) would write
+            text = json.dumps(obj, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            self.out.write(("[\n  " if not self.items else ",\n  ") + text)
+        self.items += 1
+
+    def finish(self, problems: list[Problem]) -> None:
+        if self.text:
+            self.out.write(self.text.finish())
+        elif self.ci:
+            self.ci.finish(self.out, problems)  # the spooled parts are copied, never held whole
+        elif self.fmt == "json" and not self.single:
+            for entry in self.errors:
+                self._json(entry)
+            self.out.write("\n]\n" if self.items else "[]\n")
+
+
+def _say(text: str) -> None:
+    from prereview.reports.text import terminal_safe
+
+    print(terminal_safe(text), file=sys.stderr)
+
+
+def cmd_check(args) -> int:
+    from prereview.engine.batch import default_jobs, discover, run_batch
+
+    tasks, problems, skipped = discover(args.paths)
+    for note in skipped:
+        _say(f"已跳过 {note}")
+    for problem in problems:
+        _say(f"输入有误：{problem}")
     try:
         rulebook = _load_rules(args)
         calendar = _calendar(args)
     except InputError as err:
         return _rules_broken(args, err, problems)
-    reviews, failed = [], []
-    for file in files:
-        try:
-            reviews.append(run_review(load_dossier(file), rulebook, args.as_of, calendar))
-        except DossierError as err:
-            failed.append((file, err))
-            problems.extend(err.problems)
-    if not files and not problems:
-        missing.append(Problem(" ".join(args.paths), None, "", "没有找到卷宗文件", "*.yaml / *.yml / *.json 卷宗"))
-        problems.extend(missing)
-    if args.format == "text":
-        for problem in missing:
-            print(f"输入有误：{problem}", file=sys.stderr)
-        for _, err in failed:
-            _print_problems(err)
-        sys.stdout.write(render_text(reviews, args.fail_on))
-    elif args.format == "json":
-        out = [r.to_dict() for r in reviews]
-        out += [{"dossier": {"path": str(f)}, "verdict": "error", "problems": [p.to_dict() for p in e.problems]}
-                for f, e in failed]
-        single = len(args.paths) == 1 and Path(args.paths[0]).is_file() and len(out) == 1
-        json.dump(out[0] if single else out, sys.stdout, ensure_ascii=False, indent=2, sort_keys=False)
-        sys.stdout.write("\n")
-    else:
-        from prereview.reports.ci import render_ci
-        sys.stdout.write(render_ci(args.format, reviews, rulebook, fail_on=args.fail_on, problems=problems))
+    after = None
     if args.report_dir:
-        _write_reports(reviews, args.report_dir)
-    if problems:
+        try:
+            _make_dir(args.report_dir)
+        except OutputError as err:
+            _say(str(err))
+            return EXIT_INPUT
+        after = _report_writer(args.report_dir, _report_names([t.path for t in tasks]))
+    out = _Stdout()
+    single = len(args.paths) == 1 and Path(args.paths[0]).is_file()
+    sink = _Sink(args.format, rulebook, args.fail_on, single, out)
+    reviewed = failing = output_failed = 0
+    for outcome in run_batch(tasks, rulebook, args.as_of, jobs=args.jobs or default_jobs(), after=after,
+                             calendar=calendar):
+        if outcome.skipped:
+            _say(f"已跳过 {outcome.skipped}")
+        elif outcome.review is None:
+            problems.extend(outcome.problems)
+            sink.error(outcome.path, outcome.problems)
+            if outcome.engine:
+                print("规则引擎运行失败 (engine failure)：", file=sys.stderr)
+                for problem in outcome.problems:
+                    _say(f"  {problem}")
+            else:
+                _print_problems(DossierError(outcome.problems))
+        else:
+            reviewed += 1
+            failing += bool(outcome.review.at_or_above(args.fail_on))
+            sink.review(outcome.review)
+            for target, error in outcome.extra or ():
+                _say(error or f"已写出报告：{target}")
+                output_failed += bool(error)
+    if not reviewed and not problems:
+        problem = Problem(" ".join(args.paths), None, "", "没有找到卷宗文件", "*.yaml / *.yml / *.json 卷宗")
+        problems.append(problem)
+        if args.format in ("text", "json", "jsonl"):
+            _say(f"输入有误：{problem}")
+    sink.finish(problems)
+    if problems or output_failed:
         return EXIT_INPUT
     if args.exit_zero:
         return EXIT_CLEAN
-    return EXIT_FINDINGS if any(r.at_or_above(args.fail_on) for r in reviews) else EXIT_CLEAN
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
 
 
 def _rules_broken(args, err: RuleError, problems: list[Problem]) -> int:
@@ -176,18 +264,55 @@ def _stamp(review) -> None:
     review.receipt["generated_at"] = dt.datetime.now().astimezone().isoformat(timespec="minutes")
 
 
-def _write_reports(reviews, directory: Path) -> None:
-    from prereview.reports.render import html_to_pdf, render_report
+def _report_names(paths: list[Path]) -> dict[str, str]:
+    """A distinct report name per dossier: its stem, or, where stems clash (a/x.yaml and b/x.yaml,
+    x.yaml and x.json — compared ignoring case), its path below the clashing files' common folder
+    made into one name (a_x.yaml, b_x.yaml; x.yaml, x.json)."""
+    groups: dict[str, list[Path]] = {}
+    for p in paths:
+        groups.setdefault(p.stem.lower(), []).append(p)
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for p in paths:
+        name = p.stem
+        group = groups[name.lower()]
+        if len(group) > 1:
+            common = Path(os.path.commonpath([q.absolute() for q in group]))
+            name = "_".join(p.absolute().relative_to(common).parts)
+        base, n = name, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name.lower())
+        names[str(p)] = name
+    return names
 
-    directory.mkdir(parents=True, exist_ok=True)
-    for review in reviews:
+
+def _report_writer(directory: Path, names: dict[str, str]):
+    """What a worker does with each review when --report-dir is given: write its HTML and PDF
+    report. Returns [(target, error or None)] for the parent to say."""
+    def write(review) -> list[tuple[str, str | None]]:
+        from prereview.reports.render import html_to_pdf, render_report
+
+        stem = directory / names[review.path]
+        targets = [stem.with_name(stem.name + ".html"), stem.with_name(stem.name + ".pdf")]
+        receipt = review.receipt
+        review.receipt = dict(receipt)  # the stamp is for the filed report, not the JSON receipt
         _stamp(review)
-        html = render_report(review, template="report", fmt="html", checklist=_checklist_for(review, None))
-        stem = directory / Path(review.path).stem
-        # the PDF is the same HTML laid out, so templates and checklist are rendered once
-        for target, data in ((stem.with_suffix(".html"), html), (stem.with_suffix(".pdf"), html_to_pdf(html.decode()))):
-            _write_atomically(target, data)
-            print(f"已写出报告：{target}", file=sys.stderr)
+        results = []
+        try:
+            html = render_report(review, template="report", fmt="html", checklist=_checklist_for(review, None))
+            # the PDF is the same HTML laid out, so templates and checklist are rendered once
+            for target, data in ((targets[0], lambda: html), (targets[1], lambda: html_to_pdf(html.decode()))):
+                try:
+                    _write_atomically(target, data())
+                    results.append((str(target), None))
+                except OutputError as err:
+                    results.append((str(target), str(err)))
+        finally:
+            review.receipt = receipt
+        return results
+    return write
 
 
 def _checklist_for(review, answers_path):
@@ -201,12 +326,67 @@ def _checklist_for(review, answers_path):
     return apply_answers(review, load_checklist(review.kind), answers)
 
 
+class OutputError(Exception):
+    """A report or file could not be written: said in Chinese, exit 2, nothing half-written left."""
+
+    def __init__(self, target: Path, exc: OSError | None = None, reason: str = ""):
+        self.target = target
+        if exc is not None:
+            reason = _OS_REASONS.get(exc.errno, "") or exc.strerror or str(exc)
+            where = f"（{exc.filename}）" if exc.filename and str(exc.filename) != str(target) else ""
+            reason = f"{reason}{where} [{exc.strerror}]" if exc.strerror and reason != exc.strerror else reason + where
+        super().__init__(f"无法写出 {target}：{reason}；未写出该文件")
+
+
+_OS_REASONS = {
+    errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EROFS: "文件系统是只读的",
+    errno.ENOSPC: "磁盘空间已满", errno.EDQUOT: "磁盘配额已满", errno.EFBIG: "超过允许的文件大小（ulimit -f）",
+    errno.ENOTDIR: "路径中有一段是文件，不是文件夹", errno.EEXIST: "已有同名的文件，不是文件夹",
+    errno.EISDIR: "这是一个文件夹", errno.ENOENT: "所在的文件夹不存在",
+}
+
+
+def _make_dir(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(directory, exc) from None
+
+
 def _write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file and rename, so a failure never leaves half a report."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    """Write to a temporary file and rename, so a failure never leaves half a report (nor the
+    temporary file). A symlink stays a symlink (its target is replaced, mode kept), and a device
+    or pipe such as /dev/stdout is written into, never replaced by a file."""
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(target, exc) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise OutputError(target, reason="这是一个文件夹，应为文件名")
+    try:
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            with open(target, "wb") as out:
+                out.write(data)
+            return
+        real = Path(os.path.realpath(target))
+        real.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(target, exc) from None
+    tmp = real.with_name(f".{real.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "xb") as out:
+            out.write(data)
+        if st is not None:
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        os.replace(tmp, real)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise OutputError(target, exc) from None
 
 
 def cmd_report(args) -> int:
@@ -224,7 +404,11 @@ def cmd_report(args) -> int:
         _print_problems(err)
         return EXIT_INPUT
     _stamp(review)
-    _write_atomically(args.output, render_report(review, template=args.template, fmt=fmt, checklist=checklist))
+    try:
+        _write_atomically(args.output, render_report(review, template=args.template, fmt=fmt, checklist=checklist))
+    except OutputError as err:
+        _say(str(err))
+        return EXIT_INPUT
     print(f"已写出{'预审报告' if args.template == 'report' else '审查意见书草稿'}：{args.output}", file=sys.stderr)
     return EXIT_CLEAN
 
@@ -292,7 +476,11 @@ def cmd_init(args) -> int:
         if args.output.exists():
             print(f"{args.output} 已存在，未覆盖", file=sys.stderr)
             return EXIT_INPUT
-        _write_atomically(args.output, text.encode("utf-8"))
+        try:
+            _write_atomically(args.output, text.encode("utf-8"))
+        except OutputError as err:
+            _say(str(err))
+            return EXIT_INPUT
         print(f"已写出卷宗模板：{args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -316,8 +504,12 @@ def main(argv: list[str] | None = None) -> int:
     except EngineFailure as err:
         print(str(err), file=sys.stderr)
         return EXIT_INPUT
-    except BrokenPipeError:
+    except BrokenPipeError:  # `prereview rules list | head`: the reader had enough
+        _silence_stdout()
         return EXIT_CLEAN
+    except KeyboardInterrupt:
+        print("已中断 (interrupted)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

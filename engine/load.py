@@ -127,8 +127,11 @@ def _model_of(doc: Located) -> type[BaseModel]:
     decision = doc.data.get("decision")
     if not isinstance(decision, dict):
         where = ("decision",) if "decision" in doc.data else ()
+        problems = [Problem(doc.path, doc.line((key,)), str(key), "未知字段 (unknown field)，请检查拼写或删除",
+                            "schema / decision / steps / materials")
+                    for key in doc.data if key not in ("schema", "decision", "steps", "materials")]
         raise DossierError([Problem(doc.path, doc.line(where), "decision", "缺少 decision（决策事项）或其不是映射 (missing)",
-                                    "decision: 下写 title、kind、stage、organ 等")])
+                                    "decision: 下写 title、kind、stage、organ 等"), *problems])
     kind = decision.get("kind")
     if kind in KINDS:
         return KINDS[kind].dossier

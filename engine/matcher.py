@@ -113,3 +113,13 @@ class Matcher:
                 raise EngineFailure("the decision fact was not matched: the review did not run")
             Matcher._host.delete_state(self.name, sid)
         return sorted({h for h in hits if h[0] in active})
+
+
+def prepare(rulebook: Rulebook) -> None:
+    """Compile and register everything a review with this rulebook needs in this process.
+
+    Call it before forking worker processes: durable-rules rulesets cannot be registered again
+    under the same name, and a child that inherits them reviews at once.
+    """
+    for kind in sorted({k for rule in rulebook.rules for k in rule.durable}):
+        Matcher(rulebook, kind)

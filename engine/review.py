@@ -188,6 +188,23 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc, kind) -> list[Evidence]:
     return list(dict.fromkeys(out))
 
 
+def _within_packs_period(loaded, rulebook, kind, keyed, keyed_pos, keyed_what) -> None:
+    """A pack that reviews (say) penalties only under the law in force since a date refuses earlier dossiers:
+    exit 2 with the reason, never a review by whatever other rules happen to be in force."""
+    decision = loaded.dossier.decision
+    for pack in rulebook.packs:
+        if kind.code not in pack.kinds:
+            continue
+        for attr, table in pack.reviews_from.items():
+            value = getattr(decision, attr, None)
+            if value in table and keyed < table[value]:
+                raise DossierError([Problem(
+                    loaded.doc.path, loaded.doc.line(keyed_pos), dotted(keyed_pos),
+                    f"{keyed_what} {keyed} 早于规则包 {pack.name} 审查此类卷宗的起始日期 {table[value]}（{pack.title}），"
+                    "无法预审：程序行为适用行为时施行的法律，本规则库未收录当时的版本",
+                    f"{table[value]} 以后的程序行为；更早的由审查人员按当时施行的法律人工审查")])
+
+
 def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None = None, calendar=None) -> Review:
     d = loaded.dossier
     kind = kinds.get(d.decision.kind)
@@ -197,6 +214,7 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
     day = as_of_date(d, as_of)
     # the date a rule's period in force is judged at: the review's date, or (a kind may say) the first act
     keyed, keyed_pos, keyed_what = kind.in_force_date(d, day)
+    _within_packs_period(loaded, rulebook, kind, keyed, keyed_pos, keyed_what)
     active_rules = [r for r in rulebook.rules if d.decision.kind in r.durable and r.in_force(keyed)]
     active = {r.id for r in active_rules}
     if not active:  # never a "pass" that no rule looked at

@@ -95,6 +95,9 @@ class PackFile(_Strict):
     requires_in_scope: bool = True
     params: dict[str, ParamSpec] = Field(default_factory=dict)
     base: Text | None = Field(default=None, description="规则用例共用的合规基准卷宗")
+    reviews_from: dict[str, dict[str, dt.date]] = Field(
+        default_factory=dict, description="决策事项某一属性取某值时，规则包能审查的最早程序行为日期，"
+                                          "如 {action: {penalty: 2021-01-22}}：更早的卷宗不在本规则包施行期间内")
 
 
 class CaseChange(_Strict):
@@ -127,6 +130,7 @@ class Pack:
     requires_in_scope: bool
     params: dict
     base: Path | None
+    reviews_from: dict = field(default_factory=dict)   # decision attribute -> value -> earliest first act
     digest: str = ""  # sha256 of the pack's files
 
 
@@ -226,7 +230,8 @@ def _load_pack(path: Path) -> Pack:
     except ValidationError as exc:
         raise RuleError(problems_from_validation(exc, doc, PackFile)) from None
     return Pack(spec.pack, spec.title, spec.version, path.parent, spec.kinds, spec.scope, spec.requires_in_scope,
-                {k: v for k, v in spec.params.items()}, (path.parent / spec.base) if spec.base else None)
+                {k: v for k, v in spec.params.items()}, (path.parent / spec.base) if spec.base else None,
+                spec.reviews_from)
 
 
 def _rule_problem(doc: Located, pos: tuple, message: str, expected: str = "") -> Problem:

@@ -11,11 +11,16 @@ notifications (executionSuccessful false), JUnit as a `prereview` testsuite of e
 """
 from __future__ import annotations
 
+import io
 import json
 import re
+import shutil
 import string
+import tempfile
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
+from typing import TextIO
 from pathlib import Path
 from urllib.parse import quote
 
@@ -46,14 +51,69 @@ def render_ci(fmt: str, reviews: list[Review], rulebook: Rulebook | None, *, fai
     fail_on (blocking | major | advisory) is the threshold at or above which a finding fails:
     JUnit failures, and the Markdown summary's overall line.
     """
+    stream = ci_stream(fmt, rulebook, fail_on=fail_on)
+    for review in reviews:
+        stream.add(review)
+    out = io.StringIO()
+    stream.finish(out, problems)
+    return out.getvalue()
+
+
+def ci_stream(fmt: str, rulebook: Rulebook | None, *, fail_on: str = "major") -> "CiStream":
+    """A writer that takes reviews one at a time (a folder check streams them) and writes the whole
+    document at the end, in the bytes `render_ci` gives: what a review contributes is kept on disk
+    (or, for Markdown, the slim review), never every review in memory."""
     if fmt not in FORMATS:
         raise ValueError(f"未知的 CI 输出格式 {fmt!r}（应为 {' / '.join(FORMATS)}）")
     if fail_on not in SEVERITIES:
         raise ValueError(f"未知的阈值 {fail_on!r}（应为 {' / '.join(SEVERITIES)}）")
-    problems = list(problems)
-    render = {"sarif": render_sarif, "junit": render_junit, "github": render_github,
-              "markdown": render_markdown}[fmt]
-    return render(list(reviews), rulebook, fail_on=fail_on, problems=problems)
+    return {"sarif": SarifStream, "junit": JunitStream, "github": GithubStream,
+            "markdown": MarkdownStream}[fmt](rulebook, fail_on)
+
+
+class CiStream:
+    def __init__(self, rulebook: Rulebook | None, fail_on: str):
+        self.rulebook, self.fail_on = rulebook, fail_on
+
+    def add(self, review: Review) -> None:
+        raise NotImplementedError
+
+    def finish(self, out: TextIO, problems: Sequence[Problem] = ()) -> None:
+        raise NotImplementedError
+
+
+class _Spool:
+    """Text kept aside (in memory while small, then in a temporary file) until the document around it is written."""
+
+    def __init__(self):
+        self.file = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8")
+        self.count = 0
+
+    def write(self, text: str) -> None:
+        self.file.write(text)
+        self.count += 1
+
+    def copy_to(self, out: TextIO) -> None:
+        self.file.seek(0)
+        shutil.copyfileobj(self.file, out)
+        self.file.close()
+
+
+def _json_items(spool: _Spool, out: TextIO, depth: int) -> None:
+    """Write spooled list items (see _json_item) as json.dumps(indent=2) writes a list at this depth."""
+    if not spool.count:
+        out.write("[]")
+        spool.file.close()
+        return
+    out.write("[\n")
+    spool.copy_to(out)
+    out.write("\n" + " " * (2 * depth) + "]")
+
+
+def _json_item(spool: _Spool, obj, depth: int) -> None:
+    pad = " " * (2 * (depth + 1))
+    text = json.dumps(obj, ensure_ascii=False, indent=2)  # JSON text has no raw newline inside a string
+    spool.write(("," + "\n" if spool.count else "") + pad + text.replace("\n", "\n" + pad))
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -109,11 +169,14 @@ class _RuleIndex:
                       pack_version=rule.pack.version, step=spec.step, kinds=list(spec.kinds),
                       rationale=spec.rationale)
         for review in reviews:
-            for f in review.findings:
-                if f.rule_id not in self.index:
-                    self._add(f.rule_id, title=f.title, severity=f.severity, implements=list(f.implements),
-                              basis=f.basis, fix=f.fix, pack=f.pack, pack_version=None, step=f.step,
-                              kinds=[review.kind], rationale=None)
+            self.add_review(review)
+
+    def add_review(self, review: Review) -> None:
+        for f in review.findings:
+            if f.rule_id not in self.index:
+                self._add(f.rule_id, title=f.title, severity=f.severity, implements=list(f.implements),
+                          basis=f.basis, fix=f.fix, pack=f.pack, pack_version=None, step=f.step,
+                          kinds=[review.kind], rationale=None)
 
     def _add(self, rule_id: str, **info) -> None:
         self.index[rule_id] = len(self.entries)
@@ -200,47 +263,69 @@ def _notification(p: Problem) -> dict:
 
 def render_sarif(reviews: list[Review], rulebook: Rulebook | None, *, fail_on: str = "major",
                  problems: Sequence[Problem] = ()) -> str:
-    rules = _RuleIndex(rulebook, reviews)
-    driver: dict = {
-        "name": "prereview",
-        "fullName": "prereview 合法性审查预审引擎",
-        "version": prereview.__version__,
-        "semanticVersion": prereview.__version__,
-        "rules": [_sarif_rule(info) for info in rules.entries],
-        "notifications": [{
-            "id": INPUT_ERROR_ID,
-            "shortDescription": {"text": "卷宗或规则文件有误，无法使用"},
-            "defaultConfiguration": {"level": "error"},
-        }],
-    }
-    invocation: dict = {"executionSuccessful": not problems}
-    if problems:
-        invocation["toolExecutionNotifications"] = [_notification(p) for p in problems]
-    invocation["properties"] = {"failOn": fail_on}
-    artifacts = []
-    seen: set[str] = set()
-    for review in reviews:
+    return render_ci("sarif", reviews, rulebook, fail_on=fail_on, problems=problems)
+
+
+class SarifStream(CiStream):
+    """SARIF: rules and notifications come before artifacts and results, so those two are spooled."""
+
+    def __init__(self, rulebook: Rulebook | None, fail_on: str):
+        super().__init__(rulebook, fail_on)
+        self.rules = _RuleIndex(rulebook, [])
+        self.seen: set[str] = set()
+        self.artifacts, self.results = _Spool(), _Spool()
+
+    def add(self, review: Review) -> None:
+        self.rules.add_review(review)
         uri = artifact_uri(review.path)
-        if uri in seen:
-            continue
-        seen.add(uri)
-        artifact: dict = {"location": {"uri": uri}, "roles": ["analysisTarget"]}
-        if review.receipt.get("dossier_sha256"):
-            artifact["hashes"] = {"sha-256": review.receipt["dossier_sha256"]}
-        artifact["properties"] = {"title": review.title, "kind": review.kind, "verdict": review.verdict,
-                                  "verdictLabel": review.verdict_label,
-                                  "asOf": review.receipt.get("as_of"),
-                                  "appliedRules": list(review.applied_rules)}
-        artifacts.append(artifact)
-    run: dict = {"tool": {"driver": driver}, "invocations": [invocation]}
-    if artifacts:
-        run["artifacts"] = artifacts
-    run["results"] = [_sarif_result(f, review, rules) for review in reviews for f in review.findings]
-    run["columnKind"] = "unicodeCodePoints"
-    if rulebook is not None:
-        run["properties"] = {"rulebook": rulebook.receipt()}
-    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+        if uri not in self.seen:
+            self.seen.add(uri)
+            artifact: dict = {"location": {"uri": uri}, "roles": ["analysisTarget"]}
+            if review.receipt.get("dossier_sha256"):
+                artifact["hashes"] = {"sha-256": review.receipt["dossier_sha256"]}
+            artifact["properties"] = {"title": review.title, "kind": review.kind, "verdict": review.verdict,
+                                      "verdictLabel": review.verdict_label,
+                                      "asOf": review.receipt.get("as_of"),
+                                      "appliedRules": list(review.applied_rules)}
+            _json_item(self.artifacts, artifact, 3)
+        for f in review.findings:
+            _json_item(self.results, _sarif_result(f, review, self.rules), 3)
+
+    def finish(self, out: TextIO, problems: Sequence[Problem] = ()) -> None:
+        rulebook = self.rulebook
+        driver: dict = {
+            "name": "prereview",
+            "fullName": "prereview 合法性审查预审引擎",
+            "version": prereview.__version__,
+            "semanticVersion": prereview.__version__,
+            "rules": [_sarif_rule(info) for info in self.rules.entries],
+            "notifications": [{
+                "id": INPUT_ERROR_ID,
+                "shortDescription": {"text": "卷宗或规则文件有误，无法使用"},
+                "defaultConfiguration": {"level": "error"},
+            }],
+        }
+        invocation: dict = {"executionSuccessful": not problems}
+        if problems:
+            invocation["toolExecutionNotifications"] = [_notification(p) for p in problems]
+        invocation["properties"] = {"failOn": self.fail_on}
+        marker = f"@@prereview-{uuid.uuid4().hex}-"  # where the spooled lists go; no input can contain it
+        run: dict = {"tool": {"driver": driver}, "invocations": [invocation]}
+        if self.artifacts.count:
+            run["artifacts"] = marker + "artifacts"
+        run["results"] = marker + "results"
+        run["columnKind"] = "unicodeCodePoints"
+        if rulebook is not None:
+            run["properties"] = {"rulebook": rulebook.receipt()}
+        log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+        text = json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+        for name, spool in (("artifacts", self.artifacts), ("results", self.results)):
+            head, found, rest = text.partition(f'"{marker}{name}"')
+            if found:
+                out.write(head)
+                _json_items(spool, out, 3)
+                text = rest
+        out.write(text)
 
 
 # ---------------------------------------------------------------- JUnit XML
@@ -267,29 +352,30 @@ def _finding_detail(f: Finding, review: Review) -> str:
 
 def render_junit(reviews: list[Review], rulebook: Rulebook | None, *, fail_on: str = "major",
                  problems: Sequence[Problem] = ()) -> str:
-    limit = severity_rank(fail_on)
-    rules = _RuleIndex(rulebook, reviews)
-    root = ET.Element("testsuites", name="prereview")
-    total_tests = total_failures = total_errors = 0
-    if problems:
-        suite = ET.SubElement(root, "testsuite", name="prereview", tests=str(len(problems)),
-                              failures="0", errors=str(len(problems)), skipped="0")
-        for p in problems:
-            where = display_path(p.path) + (f":{p.line}" if p.line else "") if p.path else "prereview"
-            case = ET.SubElement(suite, "testcase", classname="prereview.input", name=_x(where))
-            if p.path:
-                case.set("file", _x(display_path(p.path)))
-            err = ET.SubElement(case, "error", message=_x(_problem_text(p)), type="InputError")
-            err.text = _x(str(p))
-        total_tests += len(problems)
-        total_errors += len(problems)
-    for review in reviews:
+    return render_ci("junit", reviews, rulebook, fail_on=fail_on, problems=problems)
+
+
+class JunitStream(CiStream):
+    """JUnit: the totals and the suite of input problems come first, so each dossier's suite is spooled."""
+
+    _PLACE = "prereview-spooled-suites"  # an element name no escaped text can spell as a tag
+
+    def __init__(self, rulebook: Rulebook | None, fail_on: str):
+        super().__init__(rulebook, fail_on)
+        self.rules = _RuleIndex(rulebook, [])
+        self.suites = _Spool()
+        self.tests = self.failures = 0
+
+    def add(self, review: Review) -> None:
+        limit = severity_rank(self.fail_on)
+        fail_on = self.fail_on
+        self.rules.add_review(review)
         by_rule: dict[str, list[Finding]] = {}
         for f in review.findings:
             by_rule.setdefault(f.rule_id, []).append(f)
         rule_ids = list(review.applied_rules) + [r for r in by_rule if r not in review.applied_rules]
         path = display_path(review.path)
-        suite = ET.SubElement(root, "testsuite", name=_x(path))
+        suite = ET.Element("testsuite", name=_x(path))
         props = ET.SubElement(suite, "properties")
         for name, value in (("title", review.title), ("kind", review.kind), ("verdict", review.verdict),
                             ("verdict_label", review.verdict_label),
@@ -298,7 +384,7 @@ def render_junit(reviews: list[Review], rulebook: Rulebook | None, *, fail_on: s
             ET.SubElement(props, "property", name=name, value=_x(value))
         failures = 0
         for rule_id in rule_ids:
-            info = rules.get(rule_id)
+            info = self.rules.get(rule_id)
             found = by_rule.get(rule_id, [])
             pack = info["pack"] if info else (found[0].pack if found else "prereview")
             title = info["title"] if info else (found[0].title if found else "")
@@ -320,13 +406,37 @@ def render_junit(reviews: list[Review], rulebook: Rulebook | None, *, fail_on: s
         suite.set("failures", str(failures))
         suite.set("errors", "0")
         suite.set("skipped", "0")
-        total_tests += len(rule_ids)
-        total_failures += failures
-    root.set("tests", str(total_tests))
-    root.set("failures", str(total_failures))
-    root.set("errors", str(total_errors))
-    ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        self.tests += len(rule_ids)
+        self.failures += failures
+        ET.indent(suite, space="  ", level=1)  # as ET.indent on the whole document would indent it
+        self.suites.write(("\n  " if self.suites.count else "") + ET.tostring(suite, encoding="unicode"))
+
+    def finish(self, out: TextIO, problems: Sequence[Problem] = ()) -> None:
+        root = ET.Element("testsuites", name="prereview")
+        total_tests, total_errors = self.tests, 0
+        if problems:
+            suite = ET.SubElement(root, "testsuite", name="prereview", tests=str(len(problems)),
+                                  failures="0", errors=str(len(problems)), skipped="0")
+            for p in problems:
+                where = display_path(p.path) + (f":{p.line}" if p.line else "") if p.path else "prereview"
+                case = ET.SubElement(suite, "testcase", classname="prereview.input", name=_x(where))
+                if p.path:
+                    case.set("file", _x(display_path(p.path)))
+                err = ET.SubElement(case, "error", message=_x(_problem_text(p)), type="InputError")
+                err.text = _x(str(p))
+            total_tests += len(problems)
+            total_errors += len(problems)
+        if self.suites.count:
+            ET.SubElement(root, self._PLACE)
+        root.set("tests", str(total_tests))
+        root.set("failures", str(self.failures))
+        root.set("errors", str(total_errors))
+        ET.indent(root, space="  ")
+        head, found, tail = ET.tostring(root, encoding="unicode").partition(f"<{self._PLACE} />")
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n' + head)
+        if found:
+            self.suites.copy_to(out)
+        out.write(tail + "\n")
 
 
 # ---------------------------------------------------------------- GitHub workflow commands
@@ -348,33 +458,49 @@ def _command(name: str, props: dict, message: str) -> str:
 
 def render_github(reviews: list[Review], rulebook: Rulebook | None, *, fail_on: str = "major",
                   problems: Sequence[Problem] = ()) -> str:
-    lines = []
-    for p in problems:
-        lines.append(_command("error", {"file": display_path(p.path) if p.path else None, "line": p.line,
-                                        "title": "prereview 输入错误（卷宗或规则文件无法使用）"},
-                              _problem_text(p)))
-    for review in reviews:
+    return render_ci("github", reviews, rulebook, fail_on=fail_on, problems=problems)
+
+
+class GithubStream(CiStream):
+    """GitHub commands: input problems come first, so the findings' commands are spooled."""
+
+    def __init__(self, rulebook: Rulebook | None, fail_on: str):
+        super().__init__(rulebook, fail_on)
+        self.lines = _Spool()
+        self.reviews = self.failing = 0
+        self.total = dict.fromkeys(SEVERITIES, 0)
+
+    def add(self, review: Review) -> None:
         for f in review.findings:
             e = primary_evidence(f, review)
             message = f.message
             message += "\n依据：" + "；".join(cite(b) for b in f.basis)
             message += f"\n整改：{f.fix}" + (f"\n登记：{f.record}" if f.record else "")
-            lines.append(_command(GITHUB_COMMANDS[f.severity], {
+            self.lines.write(_command(GITHUB_COMMANDS[f.severity], {
                 "file": display_path(e.path if e and e.path else review.path),
                 "line": e.line if e else None,
                 "title": f"{f.rule_id} {f.title}",
-            }, message))
-    failing = sum(1 for r in reviews if r.at_or_above(fail_on))
-    total = {s: sum(counts(r)[s] for r in reviews) for s in SEVERITIES}
-    if rulebook is None and not reviews:
-        summary = "prereview：规则未能加载，未审查任何卷宗"
-    else:
-        summary = (f"prereview：{len(reviews)} 个卷宗，阻断 {total['blocking']}，重要 {total['major']}，"
-                   f"提示 {total['advisory']}；达到 --fail-on {fail_on} 的卷宗 {failing} 个")
-    if problems:
-        summary += f"；输入错误 {len(problems)} 处"
-    lines.append(summary)
-    return "\n".join(lines) + "\n"
+            }, message) + "\n")
+        self.reviews += 1
+        self.failing += bool(review.at_or_above(self.fail_on))
+        for s, n in counts(review).items():
+            self.total[s] += n
+
+    def finish(self, out: TextIO, problems: Sequence[Problem] = ()) -> None:
+        for p in problems:
+            out.write(_command("error", {"file": display_path(p.path) if p.path else None, "line": p.line,
+                                         "title": "prereview 输入错误（卷宗或规则文件无法使用）"},
+                               _problem_text(p)) + "\n")
+        self.lines.copy_to(out)
+        total = self.total
+        if self.rulebook is None and not self.reviews:
+            summary = "prereview：规则未能加载，未审查任何卷宗"
+        else:
+            summary = (f"prereview：{self.reviews} 个卷宗，阻断 {total['blocking']}，重要 {total['major']}，"
+                       f"提示 {total['advisory']}；达到 --fail-on {self.fail_on} 的卷宗 {self.failing} 个")
+        if problems:
+            summary += f"；输入错误 {len(problems)} 处"
+        out.write(summary + "\n")
 
 
 # ---------------------------------------------------------------- Markdown summary
@@ -413,5 +539,19 @@ def render_markdown(reviews: list[Review], rulebook: Rulebook | None, *, fail_on
         rules_loaded=rulebook is not None, version=prereview.__version__)
 
 
-__all__ = ["render_ci", "render_sarif", "render_junit", "render_github", "render_markdown", "FORMATS",
+class MarkdownStream(CiStream):
+    """Markdown is one table: the reviews are kept (without their dossier model) and rendered at the end."""
+
+    def __init__(self, rulebook: Rulebook | None, fail_on: str):
+        super().__init__(rulebook, fail_on)
+        self.reviews: list[Review] = []
+
+    def add(self, review: Review) -> None:
+        self.reviews.append(review)
+
+    def finish(self, out: TextIO, problems: Sequence[Problem] = ()) -> None:
+        out.write(render_markdown(self.reviews, self.rulebook, fail_on=self.fail_on, problems=list(problems)))
+
+
+__all__ = ["render_ci", "ci_stream", "render_sarif", "render_junit", "render_github", "render_markdown", "FORMATS",
            "escape_data", "escape_property", "display_path", "artifact_uri", "primary_evidence"]

@@ -1,6 +1,9 @@
 """Terminal output: `prereview check` findings and `prereview rules show`, from Jinja2 templates."""
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -10,8 +13,23 @@ from prereview.engine.rulebook import BARS, SEVERITY_LABELS, Rule, severity_rank
 
 from .common import cite, counts, display_path
 
+# Control characters (C0 but tab and newline, DEL, C1) and bidirectional overrides would let dossier text
+# move the cursor, recolour or reorder what the terminal shows (a title could fake a "通过" line).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text) -> str:
+    """Text for a terminal: every unsafe character shown as its escape (\\x1b), never interpreted."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def _finalize(value):
+    return terminal_safe(value) if isinstance(value, str) else value
+
+
 _ENV = Environment(loader=PackageLoader("prereview.reports", "templates"), undefined=StrictUndefined,
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+                   finalize=_finalize)
 MARKS = {"blocking": "✖", "major": "▲", "advisory": "·"}
 
 
@@ -42,10 +60,30 @@ def group_by_step(findings, kind: str) -> list[tuple[str, list]]:
 
 
 def render_text(reviews: list[Review], fail_on: str) -> str:
-    return _ENV.get_template("check.txt.j2").render(
-        reviews=reviews, group_by_step=group_by_step, counts=counts, verdicts=verdict_labels(reviews),
-        severity_labels=SEVERITY_LABELS, step_label=step_label, marks=MARKS, cite=cite,
-        fail_on=fail_on, rel=display_path)
+    stream = TextStream(fail_on)
+    return "".join(stream.add(r) for r in reviews) + stream.finish()
+
+
+class TextStream:
+    """`check` text output one review at a time: add() returns its text, finish() the closing summary."""
+
+    def __init__(self, fail_on: str):
+        self.fail_on = fail_on
+        self.by_verdict: Counter = Counter()
+        self.kinds: dict[str, None] = {}
+
+    def add(self, review: Review) -> str:
+        self.by_verdict[review.verdict] += 1
+        self.kinds[review.kind] = None
+        return _ENV.get_template("check.txt.j2").render(
+            r=review, group_by_step=group_by_step, counts=counts,
+            severity_labels=SEVERITY_LABELS, step_label=step_label, marks=MARKS, cite=cite,
+            fail_on=self.fail_on, rel=display_path)
+
+    def finish(self) -> str:
+        return _ENV.get_template("check-summary.txt.j2").render(
+            total=sum(self.by_verdict.values()), by_verdict=self.by_verdict,
+            verdicts=verdict_labels([type("R", (), {"kind": k})() for k in self.kinds]))
 
 
 def rule_summary(rule: Rule) -> dict:

@@ -159,3 +159,13 @@ def test_a_kind_or_date_no_rule_covers_is_unusable_input_never_a_pass(capsys, tm
     assert code == 2 and "normative-document" in err and "decision.kind" in err
     code, _, err = _run(capsys, "check", str(BASE), "--as-of", "2010-01-01")
     assert code == 2 and "2010-01-01" in err
+
+
+def test_a_penalty_case_begun_before_the_packs_period_is_refused_not_half_reviewed(capsys, tmp_path):
+    # 2017: only rules of other laws would be in force; a review by them alone would be a silent pass
+    text = (ROOT / "rules" / "_fixtures" / "enforcement-penalty-compliant.yaml").read_text("utf-8")
+    target = tmp_path / "p2017.yaml"
+    target.write_text(text.replace("2025-", "2017-"), "utf-8")
+    code, out, err = _run(capsys, "check", str(target))
+    filed = text.replace("2025-", "2017-").splitlines().index("    filed_on: 2017-03-05") + 1
+    assert code == 2 and f"p2017.yaml:{filed}" in err and "steps[0].filed_on" in err and "2021-01-22" in err

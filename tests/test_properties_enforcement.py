@@ -270,28 +270,26 @@ def test_the_deletion_property_follows_the_rules_cases_and_can_fail(tmp_path):
 
 
 def _assert_deletion_property_can_fail(tmp_path):
-    base = PENALTY
-    derived_rules = _rules_with_missing(tmp_path / "a", "case-filing", case_removes=True)
-    assert _derived(derived_rules)[(tmp_path / "a" / "rules" / "_fixtures" / base.name).resolve()] == {
-        "case-filing": {"PEN-CASE-FILING"}}
-    # a rule's own case makes the deletion mandatory for its base: reported, nothing to move or wrong
-    assert deletion_problems(tmp_path / "a" / "rules" / "_fixtures" / base.name, derived_rules) == ([], [])
-    # a rule that reports the deletion without such a case: the entry must move to MANDATORY_ENF
-    plain_rules = _rules_with_missing(tmp_path / "b", "case-filing", case_removes=False)
-    to_move, wrong = deletion_problems(base, plain_rules)
-    assert to_move == ["case-filing"] and not wrong
-    moved = {t: ids for t, ids in NOT_YET_REPORTED_ENF["penalty"].items() if t != "case-filing"}
-    assert deletion_problems(base, plain_rules, mandatory={"case-filing": {"PEN-CASE-FILING"}},
-                             not_yet=moved) == ([], [])
+    base, shipped = PENALTY, MANDATORY_ENF["penalty"]
+    # publication: reported by EXE-PUBLICATION-MISSING, whose cases do not only remove the step (not derived)
+    without_publication = {t: ids for t, ids in shipped.items() if t != "publication"}
+    # a rule whose own fire case only removes a step makes that deletion mandatory for its base
+    derived_rules = _rules_with_missing(tmp_path / "a", "statement", case_removes=True)
+    derived = _derived(derived_rules)[(tmp_path / "a" / "rules" / "_fixtures" / base.name).resolve()]
+    assert derived["statement"] >= {"PEN-STATEMENT-DEFENSE"}
+    # an entry that waits for a rule, once a rule reports it, must move to MANDATORY_ENF
+    to_move, wrong = deletion_problems(base, rulebook(), mandatory=without_publication,
+                                       not_yet={"publication": {"EXE-PUB-POST-PEN-LIC"}})
+    assert to_move == ["publication"] and not wrong
     # a table entry no rule honours is reported as wrong
-    to_move, wrong = deletion_problems(base, rulebook(), mandatory={"notice": {"PEN-PRE-DECISION-NOTICE"}})
-    assert len(wrong) == 1 and "notice" in wrong[0]
+    to_move, wrong = deletion_problems(base, rulebook(), mandatory={**shipped, "hearing": {"PEN-HEARING-CONDUCT"}})
+    assert len(wrong) == 1 and "hearing" in wrong[0]
     # and so is a step type in no table
-    to_move, wrong = deletion_problems(base, rulebook(), not_yet=moved)
-    assert len(wrong) == 1 and "case-filing 未分类" in wrong[0]
+    to_move, wrong = deletion_problems(base, rulebook(), mandatory=without_publication)
+    assert len(wrong) == 1 and "publication 未分类" in wrong[0]
     # a rule that holds a lawful absence against the dossier contradicts LAWFUL_ABSENCE_ENF
     to_move, wrong = deletion_problems(base, _rules_with_missing(tmp_path / "c", "statement", case_removes=False))
-    assert len(wrong) == 1 and "删除 steps[6]（statement） 应为合法" in wrong[0]
+    assert len(wrong) == 1 and "（statement） 应为合法" in wrong[0]
 
 
 # --- order invariance and byte-identical JSON ----------------------------------------------------------
