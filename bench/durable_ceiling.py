@@ -1,7 +1,9 @@
 """Measure what durable-rules survives, each trial in a child process (a crash kills only the child).
 
-Run: .venv/bin/python bench/durable_ceiling.py [--what text|steps|materials|experts|all]
+Run: .venv/bin/python bench/durable_ceiling.py [--what text|steps|materials|experts|rules|all]
 The dossier bypasses engine/limits.py (validated straight into the model) so that durable itself is probed.
+`rules N CHUNK` reviews a dossier with the major-decision rules copied under new ids up to N rules,
+CHUNK rules per durable ruleset (engine/matcher.py's CHUNK; a large CHUNK puts them all in one).
 Printed, never asserted. The figures are quoted in engine/limits.py.
 """
 from __future__ import annotations
@@ -47,12 +49,38 @@ print("then", run_review(LoadedDossier(Dossier.model_validate(good), Located("ok
                          rulebook).verdict)
 """
 
+RULES_CHILD = r"""
+import dataclasses, hashlib, sys, time
+from pathlib import Path
+from prereview.engine import load_dossier_text, load_rulebook, matcher, run_review
+from prereview.engine.rulebook import Rulebook
+n, matcher.CHUNK = int(sys.argv[1]), int(sys.argv[2])
+shipped = load_rulebook()
+own = [r for r in shipped.rules if "major-decision" in r.durable]
+rules = [dataclasses.replace(r, spec=r.spec.model_copy(update={"id": f"{r.id}-C{i // len(own)}"}))
+         for i, r in zip(range(n), (own * (n // len(own) + 1)))]
+book = Rulebook(shipped.packs, rules, shipped.params, hashlib.sha256(f"probe {sys.argv[1:]}".encode()).hexdigest())
+path = Path(sys.argv[3])
+loaded = load_dossier_text(path.read_text(encoding="utf-8"), path.name)
+one = len(run_review(loaded, shipped).findings)
+t = time.perf_counter()
+try:
+    got = len(run_review(loaded, book).findings)
+    print("ok", got, "findings", f"(one copy: {one})", f"{time.perf_counter() - t:.2f}s")
+except Exception as exc:
+    print("refused", type(exc).__name__, str(exc)[:160], f"{time.perf_counter() - t:.2f}s")
+print("then", run_review(loaded, shipped).verdict)
+"""
 
-def trial(what: str, n: int) -> str:
+
+def trial(what: str, n: int, chunk: int | None = None) -> str:
     base = ROOT / "rules" / "_fixtures" / "major-decision-compliant.yaml"
+    if what == "rules":
+        argv = ["-c", RULES_CHILD, str(n), str(chunk or 10**6), str(ROOT / "examples" / "wuwei-old-town-renewal.yaml")]
+    else:
+        argv = ["-c", CHILD, what, str(n), str(base)]
     try:
-        run = subprocess.run([sys.executable, "-c", CHILD, what, str(n), str(base)], capture_output=True,
-                             text=True, timeout=600)
+        run = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:
         return "timeout (600 s)"
     if run.returncode < 0:
@@ -65,7 +93,9 @@ SIZES = {
     "steps": [500, 2_000, 4_000, 6_000, 7_500, 8_000, 8_500, 9_000],
     "materials": [1_000, 10_000, 70_000],
     "experts": [200, 5_000, 40_000],
+    "rules": [91, 200, 282, 284, 304, 473],  # in one ruleset; then with the matcher's CHUNK
 }
+CHUNKED = [182, 304, 473, 1_000, 3_000]
 
 
 def main() -> None:
@@ -80,6 +110,12 @@ def main() -> None:
             for _ in range(args.repeat):
                 t = time.perf_counter()
                 print(f"{what:10} {n:>10,}  {trial(what, n)}   [{time.perf_counter() - t:.1f}s wall]", flush=True)
+        if what == "rules":
+            from prereview.engine.matcher import CHUNK
+            for n in CHUNKED:
+                t = time.perf_counter()
+                print(f"{'rules/' + str(CHUNK):10} {n:>10,}  {trial(what, n, CHUNK)}   "
+                      f"[{time.perf_counter() - t:.1f}s wall]", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 durable-rules 2.0.28 is an unmaintained C extension; the way it is driven here
 follows what was measured (README, "Engine notes"):
 - one host, one ruleset per rulebook and decision kind, registered once per process (names cannot be
-  reused; one ruleset per kind also keeps each well below durable's measured ceiling of ~300 rules);
+  reused), split into chunks of at most CHUNK rules: durable fails every review from ~304 rules in one
+  ruleset (bench/durable_ceiling.py --what rules); each chunk is its own
+  ruleset with its own anchor and catch-all, one session per chunk per review, and the hits are merged;
 - no background dispatch thread: every action runs synchronously in the caller;
 - one review at a time (a lock), one non-empty batch per review with the decision fact
   last, `delete_state` in `finally` once the anchor rule fired (never after durable refused or
@@ -27,6 +29,12 @@ from .rulebook import Rulebook
 _CATCH_ALL = {"all": [{"f_any": {"$ex": {"t": 1}}}, {"f_never": {"t": "__never__"}}]}
 _ANCHOR = {"all": [{"f_decision": {"t": "decision"}}]}
 _ANCHOR_ID = "__anchor"
+# Rules per durable ruleset. durable's C code keeps a 64-entry alpha stack per fact (error 303,
+# ERR_MAX_STACK_SIZE) and, past it, can also crash the process: with the enforcement kind's ~100 rules
+# in one ruleset, 2 of 3 runs of 400 random enforcement dossiers ended in a segmentation fault, and so
+# did tests/data/durable-crash-enforcement.yaml; in chunks of 25, 2,400 random dossiers ran clean. What
+# counts is how many rules match the same fact, not the rule count alone, so the chunks stay small.
+CHUNK = 10
 
 
 class _Host(durable.Host):
@@ -58,12 +66,16 @@ class Matcher:
         self.name = f"prereview_{rulebook.digest[:16]}_{kind.replace('-', '_')}"
         self.rulebook = rulebook
         self._hits: list | None = None
-        definition = {"__catch_all": dict(_CATCH_ALL, run=self._never),
-                      _ANCHOR_ID: dict(_ANCHOR, run=self._action(_ANCHOR_ID, []))}
-        for rule in rulebook.rules:
-            if kind in rule.durable:
+        rules = [r for r in rulebook.rules if kind in r.durable]
+        self.names = []  # one durable ruleset per chunk of at most CHUNK rules, in rulebook order
+        for n, start in enumerate(range(0, max(len(rules), 1), CHUNK)):
+            definition = {"__catch_all": dict(_CATCH_ALL, run=self._never),
+                          _ANCHOR_ID: dict(_ANCHOR, run=self._action(_ANCHOR_ID, []))}
+            for rule in rules[start:start + CHUNK]:
                 definition[rule.id] = {"all": rule.durable[kind], "run": self._action(rule.id, rule.positive_aliases)}
-        Matcher._host.register_rulesets({self.name: definition})
+            name = self.name if n == 0 else f"{self.name}_{n}"
+            Matcher._host.register_rulesets({name: definition})
+            self.names.append(name)
 
     @staticmethod
     def _never(c):
@@ -89,30 +101,36 @@ class Matcher:
                 record["sid"] = sid
                 batch.append(record)
             batch.sort(key=lambda r: (r["t"] == "decision", r["t"], r["id"]))
-            self._hits = []
-            try:
-                Matcher._host.assert_facts(self.name, batch)
-            except Exception as exc:  # durable reports errors as bare exceptions with a code
-                # ≈8,500 steps. No delete_state on a session whose batch durable refused: it frees
-                # a bad pointer (SIGSEGV/SIGABRT, bench/durable_ceiling.py); engine/limits.py keeps
-                # dossiers far from it.
-                raise EngineFailure(f"durable-rules rejected the facts: {exc!r:.300}") from exc
-            finally:
-                hits, self._hits = self._hits, None
-            try:
-                state = Matcher._host.get_state(self.name, sid)
-            except Exception as exc:
-                Matcher._host.delete_state(self.name, sid)
-                raise EngineFailure(f"durable-rules rejected the facts: {exc!r:.300}") from exc
-            if state and state.get("exception"):  # an action ran (and raised): the session can go
-                Matcher._host.delete_state(self.name, sid)
-                raise EngineFailure(f"a rule action failed: {state['exception']}")
-            if (_ANCHOR_ID, ()) not in hits:
-                # durable dropped the batch without a word (a text of 16 MiB): no action ran, and
-                # deleting such a session crashes durable, so it is left to durable.
-                raise EngineFailure("the decision fact was not matched: the review did not run")
-            Matcher._host.delete_state(self.name, sid)
-        return sorted({h for h in hits if h[0] in active})
+            hits = set()
+            for name in self.names:  # the same batch, one session in each chunk's ruleset
+                hits.update(self._match_one(name, sid, batch))
+        return sorted(h for h in hits if h[0] in active)
+
+    def _match_one(self, name: str, sid: str, batch: list[dict]) -> list[tuple[str, tuple[str, ...]]]:
+        self._hits = []
+        try:
+            Matcher._host.assert_facts(name, batch)
+        except Exception as exc:  # durable reports errors as bare exceptions with a code
+            # ≈8,500 steps. No delete_state on a session whose batch durable refused: it frees
+            # a bad pointer (SIGSEGV/SIGABRT, bench/durable_ceiling.py); engine/limits.py keeps
+            # dossiers far from it.
+            raise EngineFailure(f"durable-rules rejected the facts: {exc!r:.300}") from exc
+        finally:
+            hits, self._hits = self._hits, None
+        try:
+            state = Matcher._host.get_state(name, sid)
+        except Exception as exc:
+            Matcher._host.delete_state(name, sid)
+            raise EngineFailure(f"durable-rules rejected the facts: {exc!r:.300}") from exc
+        if state and state.get("exception"):  # an action ran (and raised): the session can go
+            Matcher._host.delete_state(name, sid)
+            raise EngineFailure(f"a rule action failed: {state['exception']}")
+        if (_ANCHOR_ID, ()) not in hits:
+            # durable dropped the batch without a word (a text of 16 MiB): no action ran, and
+            # deleting such a session crashes durable, so it is left to durable.
+            raise EngineFailure("the decision fact was not matched: the review did not run")
+        Matcher._host.delete_state(name, sid)
+        return hits
 
 
 def prepare(rulebook: Rulebook) -> None:

@@ -6,7 +6,7 @@ import pytest
 from prereview.engine import EngineFailure
 from prereview.engine.matcher import Matcher
 
-from helpers import base_data, finding_keys, review_data, rulebook
+from helpers import ROOT, base_data, finding_keys, review_data, rulebook
 
 
 def _without(data, *types):
@@ -135,3 +135,16 @@ def test_durable_runs_no_background_dispatch_thread():
 
     review_data(base_data())
     assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+
+
+def test_many_rules_matching_one_fact_do_not_crash_durable():
+    # crashed (SIGSEGV) with the enforcement rules in one ruleset; the matcher's small chunks keep it alive.
+    # A fresh process, as a user runs it (a crash in its worker would be exit 2, "审查进程被信号 SIGSEGV 终止").
+    import subprocess
+    import sys
+
+    for seed in ("0", "1", "2"):
+        done = subprocess.run([sys.executable, "-m", "prereview.api.cli", "check", "--jobs", "1", "--format", "json",
+                               str(ROOT / "tests" / "data" / "durable-crash-enforcement.yaml")],
+                              capture_output=True, text=True, env={**__import__("os").environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 1 and '"verdict": "blocked"' in done.stdout, (seed, done.returncode, done.stderr[-500:])
