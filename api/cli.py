@@ -65,8 +65,11 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="列出或查看规则")
     rsub = rules.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
-    rl = rsub.add_parser("list", help="列出全部规则")
+    rl = rsub.add_parser("list", help="列出全部规则；给出地区和日期时，列出该地区当日适用的规则及其数值")
     rl.add_argument("--format", choices=("text", "json"), default="text")
+    rl.add_argument("--jurisdiction", metavar="地区", help="如 甘肃省、兰州市、兰州市城关区、national（只看全国性规则）")
+    rl.add_argument("--as-of", type=_date, help="按哪一天施行的规则和数值（默认今天）")
+    rl.add_argument("--kind", choices=tuple(KINDS), help="只列此种类的规则")
     _rules_options(rl)
     rc = rsub.add_parser("coverage", help="法律依据目录中每项要求由哪些规则、清单项承担，或为何不可检查")
     rc.add_argument("--kind", choices=tuple(KINDS), default="major-decision")
@@ -85,7 +88,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _rules_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rules", type=Path, metavar="DIR", help="规则目录（默认使用随程序安装的 rules/）")
+    p.add_argument("--rules", type=Path, action="append", metavar="DIR", dest="local_rules",
+                   help="加用本地规则包（含 _pack.yaml 的文件夹，可重复），如某市收紧数值、增加规则的规则包")
+    p.add_argument("--rules-dir", type=Path, metavar="DIR", dest="rules",
+                   help="以此规则目录代替随程序安装的 rules/（规则库开发用）")
     p.add_argument("--pack", action="append", metavar="NAME", help="只使用指定规则包（可重复），如 national/major-decision")
 
 
@@ -108,7 +114,7 @@ def _print_problems(err: InputError) -> None:
 
 
 def _load_rules(args):
-    return load_rulebook(args.rules, args.pack)
+    return load_rulebook(args.rules, args.pack, extra=tuple(args.local_rules or ()))
 
 
 class _Stdout:
@@ -414,7 +420,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_rules(args) -> int:
-    from prereview.reports.text import render_rule, rule_summary
+    from prereview.reports.text import render_rule
 
     try:
         rulebook = _load_rules(args)
@@ -422,17 +428,7 @@ def cmd_rules(args) -> int:
         _print_problems(err)
         return EXIT_INPUT
     if args.rules_command == "list":
-        if args.format == "json":
-            json.dump([rule_summary(r) for r in rulebook.rules], sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
-        else:
-            for r in rulebook.rules:
-                s = rule_summary(r)
-                basis = "；".join(f"{b['source']}{b['article']}（{b['in_force']['from']} 起"
-                                 + (f"，{b['in_force']['until']} 止" if b['in_force']['until'] else "") + "）"
-                                 for b in s["basis"])
-                print(f"{s['id']:<44} {s['severity']:<9} {s['title']}  [{basis}]")
-        return EXIT_CLEAN
+        return _list_rules(args, rulebook)
     if args.rules_command == "coverage":
         return _coverage(args, rulebook)
     rule = rulebook.rule(args.rule_id)
@@ -440,7 +436,50 @@ def cmd_rules(args) -> int:
         close = [r.id for r in rulebook.rules if args.rule_id.upper() in r.id]
         print(f"没有规则 {args.rule_id}" + (f"；相近的有：{', '.join(close)}" if close else ""), file=sys.stderr)
         return EXIT_INPUT
-    sys.stdout.write(render_rule(rule))
+    sys.stdout.write(render_rule(rule, rulebook))
+    return EXIT_CLEAN
+
+
+def _list_rules(args, rulebook) -> int:
+    """All rules, or the rulebook in effect for one region on one day, with the figures resolved."""
+    import datetime as dt
+
+    from prereview.engine.regions import RegionError, region_of
+    from prereview.reports.text import rule_summary
+
+    kinds_ = [args.kind] if args.kind else sorted({k for r in rulebook.rules for k in r.durable})
+    if args.jurisdiction is None and args.as_of is None:
+        rows = [rule_summary(r) for r in rulebook.rules if args.kind is None or args.kind in r.spec.kinds]
+        header = None
+    else:
+        try:
+            region = region_of(args.jurisdiction or "national", rulebook)
+        except RegionError as err:
+            print(str(err), file=sys.stderr)
+            return EXIT_INPUT
+        day = args.as_of or dt.date.today()
+        rows, header = [], []
+        for kind in kinds_:
+            chain = rulebook.chain(kind, region)
+            planned, _ = rulebook.plan(kind, chain, lambda rule: (day, (), ""))
+            header.append(f"{KINDS[kind].label}：{' → '.join(p.name for p in chain) or '（无规则包）'}（{day} 施行的 {len(planned)} 条规则）")
+            for p in planned:
+                row = rule_summary(p.rule, p.figures)
+                row["severity"] = p.version.severity
+                row["basis"] = [b.to_dict() for b in p.basis]
+                rows.append(row)
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_CLEAN
+    for line in header or ():
+        print(line)
+    for s in rows:
+        basis = "；".join(f"{b['source']}{b['article']}（{b['in_force']['from']} 起"
+                         + (f"，{b['in_force']['until']} 止" if b['in_force']['until'] else "") + "）"
+                         for b in s["basis"])
+        figures = "".join(f" {n}={f['value']}（{f['pack']}）" for n, f in s.get("figures", {}).items())
+        print(f"{s['id']:<44} {s['severity']:<9} {s['title']}  [{basis}]{figures}")
     return EXIT_CLEAN
 
 

@@ -99,6 +99,11 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Task], list[Problem], li
                                         "可读的文件夹"))
 
             for top, dirs, files in os.walk(path, onerror=unreadable):
+                if "_pack.yaml" in files:  # a rule pack's rules, cases and base are not dossiers to review
+                    skipped.append(Skipped(top, "规则包文件夹（含 _pack.yaml），其中的规则和用例不是卷宗，未审查"))
+                    dirs[:] = []
+                    continue
+                dirs.sort()
                 for name in dirs:
                     if os.path.islink(os.path.join(top, name)):
                         skipped.append(Skipped(str(Path(top, name)), "符号链接的文件夹，未进入（避免循环和重复审查）；"

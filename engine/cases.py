@@ -66,6 +66,7 @@ class CaseResult:
     case: Case
     fired: int
     messages: list[str]
+    severities: list[str] = ()
 
     @property
     def ok(self) -> bool:
@@ -73,6 +74,8 @@ class CaseResult:
         if c.expect == "quiet":
             return self.fired == 0
         if self.fired == 0 or (c.count is not None and self.fired != c.count):
+            return False
+        if c.severity is not None and any(s != c.severity for s in self.severities):
             return False
         return all(any(s in m for m in self.messages) for s in c.message_contains)
 
@@ -98,4 +101,29 @@ def run_case(rule: Rule, rulebook: Rulebook, case: Case) -> CaseResult:
     loaded = load_dossier_text(text, f"{rule.id}:{case.name}")
     review = run_review(loaded, rulebook)
     mine = [f for f in review.findings if f.rule_id == rule.id]
-    return CaseResult(case, len(mine), [f.message for f in mine])
+    return CaseResult(case, len(mine), [f.message for f in mine], [f.severity for f in mine])
+
+
+def replacement_problems(rulebook: Rulebook) -> list[Problem]:
+    """A lower pack's rule that replaces a higher one must be at least as strict on the replaced rule's own
+    cases: each case where the replaced rule fires, moved into the lower pack's region, must fire the replacement."""
+    problems = []
+    for rule in rulebook.rules:
+        target = rulebook.rule(rule.spec.replaces) if rule.spec.replaces else None
+        if target is None:
+            continue
+        for case in target.cases:
+            if case.expect != "fire":
+                continue
+            data = apply_changes(base_dossier(target), case)
+            organ = data["decision"]["organ"]
+            organ.update(rule.pack.scope)
+            text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+            review = run_review(load_dossier_text(text, f"{target.id}:{case.name}"), rulebook)
+            if not any(f.rule_id == rule.id for f in review.findings):
+                problems.append(Problem(
+                    str(rule.path), rule.line, "replaces",
+                    f"{rule.id} 取代 {target.id}，但在 {rule.pack.where} 的卷宗上 {target.id} 的用例“{case.name}”"
+                    f"应触发而 {rule.id} 未触发：取代的规则不得比被取代的规则宽松",
+                    f"{rule.id} 在 {target.id} 触发的每个用例上都触发"))
+    return problems

@@ -76,6 +76,57 @@ Level = _enum("Level", {"province": "省级", "city": "市（州）级", "county
 Channel = Annotated[str, Field(min_length=1, description="渠道名称，如 政府网站、政府公报、报纸")]
 
 
+# 甘肃省的市（州）与其 GB/T 2260 行政区划代码：地方规则包按名称适用，名称写错就会漏用本地规则
+GANSU_CITIES = {
+    "兰州市": "620100", "嘉峪关市": "620200", "金昌市": "620300", "白银市": "620400", "天水市": "620500",
+    "武威市": "620600", "张掖市": "620700", "平凉市": "620800", "酒泉市": "620900", "庆阳市": "621000",
+    "定西市": "621100", "陇南市": "621200", "临夏回族自治州": "622900", "甘南藏族自治州": "623000",
+}
+KNOWN_CITIES = {"甘肃省": GANSU_CITIES}
+NATIONAL = "national"   # an organ of the central government: only national rule packs apply
+
+
+class Region(Strict):
+    """Where an organ sits: it decides which local rule packs (and which of their figures) apply."""
+
+    province: Text = Field(description="所在省、自治区、直辖市，如 甘肃省；中央国家机关写 national（只适用全国性规则）")
+    city: Text | None = Field(default=None, description="所在市（州），如 兰州市；市级、县级、乡级机关必填")
+    county: Text | None = Field(default=None, description="所在县（市、区），如 城关区；县级、乡级机关必填")
+    division_code: Annotated[str, Field(pattern=r"^[1-8][0-9]{5}$")] | None = Field(
+        default=None, description="GB/T 2260 行政区划代码（6位），如 620100")
+
+    @model_validator(mode="after")
+    def _region_complete(self):
+        level = getattr(self, "level", None)
+        if self.province == NATIONAL:
+            if self.city or self.county:
+                raise AtPath(("province",), "中央国家机关（province: national）不写所在市、县",
+                             "删除 city、county，或写明所在省份")
+            return self
+        cities = KNOWN_CITIES.get(self.province)
+        if self.city and cities is not None and self.city not in cities:
+            raise AtPath(("city",), f"{self.province}没有名为“{self.city}”的市（州）",
+                         "、".join(cities))
+        if level in ("city", "county", "township") and not self.city:
+            raise AtPath(("city",), "市级、县级、乡级机关须写明所在市（州），否则无法适用本地规则",
+                         "如 city: 兰州市")
+        if level in ("county", "township") and not self.county:
+            raise AtPath(("county",), "县级、乡级机关须写明所在县（市、区）", "如 county: 城关区")
+        if self.county and not self.city:
+            raise AtPath(("city",), "写了所在县（市、区）而未写所在市（州）", "如 city: 兰州市")
+        if self.division_code and cities is not None and self.city in cities:
+            prefix = cities[self.city][:4]
+            if not self.division_code.startswith(prefix):
+                raise AtPath(("division_code",), f"行政区划代码 {self.division_code} 不属于{self.city}（{cities[self.city]}）",
+                             f"以 {prefix} 开头的代码")
+        return self
+
+    @property
+    def region(self) -> dict:
+        """The scope keys a rule pack may name, with this organ's values."""
+        return {"province": self.province, "city": self.city, "county": self.county}
+
+
 class StepBase(Strict):
     """A procedural step. Each subclass says how it is named and which date places it on the timeline."""
 
@@ -147,4 +198,5 @@ def dossier_schema() -> dict:
 
 
 __all__ = ["Strict", "Text", "Date", "Yuan", "Channel", "Kind", "Level", "StepBase", "DossierBase", "AtPath",
-           "material_model", "dossier_schema", "StrictBool"]
+           "material_model", "dossier_schema", "StrictBool", "Region",
+           "NATIONAL", "KNOWN_CITIES"]

@@ -136,7 +136,7 @@ def schema_for(kind) -> FactSchema:
         add(child, None, cls, {"parent": "text"})
     add("material", None, _material_model(kind), {"used": "bool", "has_ref": "bool", "has_sha256": "bool"})
     decision = add("decision", None, kind.decision,
-                   {"level": "enum", "organ_type": "enum", "province": "text", "in_scope": "bool", "as_of": "date",
+                   {"level": "enum", "organ_type": "enum", "province": "text", "city": "text", "county": "text", "in_scope": "bool", "as_of": "date",
                     "calendar_gap": "bool", "calendar_gap_dates": "text"} | kind.decision_attrs)
     organ = kind.decision.model_fields["organ"].annotation
     values[("decision", None, "level")] = list(organ.model_fields["level"].annotation.labels)
@@ -335,6 +335,9 @@ def _decision_fact(d, kind, as_of: dt.date, calendar, gaps: list) -> Fact:
     b.put("level", d.organ.level, "enum", level_enum, organ + ("level",))
     b.put("organ_type", d.organ.type, "enum", type_enum, organ + ("type",))
     b.put("province", d.organ.province, "text", None, organ + ("province",))
+    for attr in ("city", "county"):
+        if getattr(d.organ, attr):
+            b.put(attr, getattr(d.organ, attr), "text", None, organ + (attr,))
     b.put("as_of", as_of, "date", None, ("decision", "as_of"))
     b.put("in_scope", kind.in_scope(d), "bool", None, ("decision", "scope"))
     kind.decision_facts(d, b.put, b.record)

@@ -69,8 +69,9 @@ def problems_from_validation(exc: ValidationError, doc: Located, model: type[Bas
         loc = tuple("schema" if p == "schema_" else p for p in loc)
         ctx = err.get("ctx") or {}
         error = ctx.get("error")
-        if isinstance(error, AtPath):
-            problems.append(Problem(doc.path, doc.line(error.loc), dotted(error.loc), error.message, error.expected))
+        if isinstance(error, AtPath):  # its path is relative to the model that raised it
+            at = loc + error.loc
+            problems.append(Problem(doc.path, doc.line(at) or doc.line(loc), dotted(at), error.message, error.expected))
             continue
         if err["type"] == "union_tag_invalid":
             loc = loc + ("type",)

@@ -17,6 +17,7 @@ follows what was measured (README, "Engine notes"):
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
 
@@ -24,6 +25,7 @@ from durable import engine as durable
 
 from .errors import EngineFailure
 from .facts import Fact
+from . import kinds as kinds_
 from .rulebook import Rulebook
 
 _CATCH_ALL = {"all": [{"f_any": {"$ex": {"t": 1}}}, {"f_never": {"t": "__never__"}}]}
@@ -43,39 +45,43 @@ class _Host(durable.Host):
 
 
 class Matcher:
-    """Compiles a rulebook's rules of one decision kind into a durable ruleset and matches facts against it."""
+    """Compiles the rules planned for a dossier (their versions and figure values) into durable rulesets and
+    matches facts against them. Dossiers of the same region and period share one compiled matcher."""
 
     _host = None
     _lock = threading.Lock()
-    _registered: dict[str, "Matcher"] = {}
+    _registered: dict[tuple, "Matcher"] = {}
     _sessions = itertools.count(1)
 
-    def __new__(cls, rulebook: Rulebook, kind: str):
+    def __new__(cls, rulebook: Rulebook, kind: str, planned: list):
+        entries = tuple((p.rule.id, tuple(sorted(p.values.items()))) for p in planned)
+        key = (rulebook.digest, kind, entries)
         with cls._lock:
-            existing = cls._registered.get((rulebook.digest, kind))
+            existing = cls._registered.get(key)
             if existing is not None:
                 return existing
             self = super().__new__(cls)
-            self._setup(rulebook, kind)
-            cls._registered[(rulebook.digest, kind)] = self
+            digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+            self._setup(f"prereview_{digest}_{kind.replace('-', '_')}", kind, planned)
+            cls._registered[key] = self
             return self
 
-    def _setup(self, rulebook: Rulebook, kind: str) -> None:
+    def _setup(self, name: str, kind: str, planned: list) -> None:
         if Matcher._host is None:
             Matcher._host = _Host()
-        self.name = f"prereview_{rulebook.digest[:16]}_{kind.replace('-', '_')}"
-        self.rulebook = rulebook
+        self.name = name
         self._hits: list | None = None
-        rules = [r for r in rulebook.rules if kind in r.durable]
         self.names = []  # one durable ruleset per chunk of at most CHUNK rules, in rulebook order
-        for n, start in enumerate(range(0, max(len(rules), 1), CHUNK)):
+        for n, start in enumerate(range(0, max(len(planned), 1), CHUNK)):
             definition = {"__catch_all": dict(_CATCH_ALL, run=self._never),
                           _ANCHOR_ID: dict(_ANCHOR, run=self._action(_ANCHOR_ID, []))}
-            for rule in rules[start:start + CHUNK]:
-                definition[rule.id] = {"all": rule.durable[kind], "run": self._action(rule.id, rule.positive_aliases)}
-            name = self.name if n == 0 else f"{self.name}_{n}"
-            Matcher._host.register_rulesets({name: definition})
-            self.names.append(name)
+            for p in planned[start:start + CHUNK]:
+                rule = p.rule
+                definition[rule.id] = {"all": rule.compiled(kind, p.values),
+                                       "run": self._action(rule.id, rule.positive_aliases)}
+            ruleset = name if n == 0 else f"{name}_{n}"
+            Matcher._host.register_rulesets({ruleset: definition})
+            self.names.append(ruleset)
 
     @staticmethod
     def _never(c):
@@ -89,7 +95,7 @@ class Matcher:
             self._hits.append((rule_id, tuple(bound[n]["id"] for n in names)))
         return record
 
-    def match(self, facts: list[Fact], active: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+    def match(self, facts: list[Fact]) -> list[tuple[str, tuple[str, ...]]]:
         """Return (rule id, ids of the facts bound to its positive clauses) for every rule that fired."""
         if not facts:
             raise EngineFailure("no facts to match")
@@ -104,7 +110,7 @@ class Matcher:
             hits = set()
             for name in self.names:  # the same batch, one session in each chunk's ruleset
                 hits.update(self._match_one(name, sid, batch))
-        return sorted(h for h in hits if h[0] in active)
+        return sorted(h for h in hits if h[0] != _ANCHOR_ID)
 
     def _match_one(self, name: str, sid: str, batch: list[dict]) -> list[tuple[str, tuple[str, ...]]]:
         self._hits = []
@@ -133,11 +139,19 @@ class Matcher:
         return hits
 
 
-def prepare(rulebook: Rulebook) -> None:
-    """Compile and register everything a review with this rulebook needs in this process.
+def prepare(rulebook: Rulebook, day=None) -> None:
+    """Compile and register, in this process, the rules of every pack's region as they stand today.
 
     Call it before forking worker processes: durable-rules rulesets cannot be registered again
-    under the same name, and a child that inherits them reviews at once.
+    under the same name, and a child that inherits them reviews at once (a dossier of another
+    period or region compiles its own in the child).
     """
-    for kind in sorted({k for rule in rulebook.rules for k in rule.durable}):
-        Matcher(rulebook, kind)
+    import datetime as dt
+
+    day = day or dt.date.today()
+    for pack in rulebook.packs:
+        for kind in pack.kinds:
+            if kinds_.get(kind) is not None:
+                planned, _ = rulebook.plan(kind, pack.ancestry, lambda rule: (day, (), ""))
+                if planned:
+                    Matcher(rulebook, kind, planned)

@@ -46,6 +46,8 @@ class Finding:
     fix: str
     step: str
     pack: str
+    pack_version: str = ""
+    figures: dict = field(default_factory=dict)   # figure name -> {value, unit, pack}: what the texts and test used
     record: str = ""   # how to record the fix in the dossier (never in the opinion)
     bar: str = ""      # a blocking rule's legal consequence (rulebook.BARS)
     subject: str = field(default="", repr=False)   # what the matched records say (ordering only, not output)
@@ -54,7 +56,7 @@ class Finding:
         d = asdict(self)
         del d["subject"]
         d["evidence"] = [asdict(e) for e in self.evidence]
-        for key in ("record", "bar"):  # absent unless the rule carries them
+        for key in ("record", "bar", "figures"):  # absent unless the rule carries them
             if not d[key]:
                 del d[key]
         return d
@@ -188,13 +190,11 @@ def _evidence(rule: Rule, bound: dict[str, Fact], doc, kind) -> list[Evidence]:
     return list(dict.fromkeys(out))
 
 
-def _within_packs_period(loaded, rulebook, kind, keyed, keyed_pos, keyed_what) -> None:
+def _within_packs_period(loaded, chain, kind, keyed, keyed_pos, keyed_what) -> None:
     """A pack that reviews (say) penalties only under the law in force since a date refuses earlier dossiers:
     exit 2 with the reason, never a review by whatever other rules happen to be in force."""
     decision = loaded.dossier.decision
-    for pack in rulebook.packs:
-        if kind.code not in pack.kinds:
-            continue
+    for pack in chain:
         for attr, table in pack.reviews_from.items():
             value = getattr(decision, attr, None)
             if value in table and keyed < table[value]:
@@ -205,6 +205,60 @@ def _within_packs_period(loaded, rulebook, kind, keyed, keyed_pos, keyed_what) -
                     f"{table[value]} 以后的程序行为；更早的由审查人员按当时施行的法律人工审查")])
 
 
+def _rule_date(rule: Rule, kind, d, day, default):
+    """The date a rule's version and figures are judged at: the date it names, or the kind's default."""
+    if rule.spec.dated_by:
+        keyed = kind.dates[rule.spec.dated_by](d, day)
+        if keyed is not None:
+            return keyed
+    return default
+
+
+def plan(loaded: LoadedDossier, rulebook: Rulebook, kind, day: dt.date) -> tuple[list, list[Planned]]:
+    """The packs that apply to the dossier's organ and each of their rules as it applies on its date.
+    A rule past its last version, or a figure no value covers, is reported: never a silent pass."""
+    d = loaded.dossier
+    chain = rulebook.chain(kind.code, d.decision.organ.region)
+    default = kind.in_force_date(d, day)
+    _within_packs_period(loaded, chain, kind, *default)
+    def dated(rule):
+        return _rule_date(rule, kind, d, day, default)
+
+    out, misses = rulebook.plan(kind.code, chain, dated)
+    gaps = []
+    for rule, (keyed, pos, what), name in misses:
+        if name is None:
+            gaps.append(Problem(loaded.doc.path, loaded.doc.line(pos), dotted(pos),
+                                f"规则 {rule.id}（{rule.spec.title}）的依据至 {_last_day(rule, rulebook, chain)} 止，"
+                                f"本规则库未收录{what} {keyed} 时施行的规定，该项无法预审",
+                                "更新规则库，或由审查人员按当时施行的规定人工审查"))
+        else:
+            gaps.append(Problem(loaded.doc.path, loaded.doc.line(pos), dotted(pos),
+                                f"规则 {rule.id} 所用的数值 {name} 在{what} {keyed} 没有适用的取值，该项无法预审",
+                                "更新规则库的数值期间，或由审查人员人工审查"))
+    if gaps:
+        raise DossierError(gaps)
+    return chain, out
+
+
+def _last_day(rule: Rule, rulebook: Rulebook, chain) -> str:
+    extra = [b for s in rulebook.supplements(rule, chain) for b in s.basis]
+    if rule.spec.versions:
+        return str(rule.spec.versions[-1].in_force.until)
+    return str(max(b.in_force.until for b in list(rule.spec.latest.basis) + list(extra)))
+
+
+def _receipt_figures(planned: list) -> list[dict]:
+    """Each figure value the review used, with the pack that set it."""
+    seen = {}
+    for p in planned:
+        for f in p.figures.values():
+            seen[(f.name, f.value, f.pack)] = {"name": f.name, "label": f.label, "value": f.value, "unit": f.unit,
+                                               "direction": f.direction, "pack": f.pack,
+                                               "basis": f"{f.basis.source}{f.basis.article}"}
+    return [seen[k] for k in sorted(seen)]
+
+
 def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None = None, calendar=None) -> Review:
     d = loaded.dossier
     kind = kinds.get(d.decision.kind)
@@ -212,54 +266,56 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
         from .calendar import load_calendar
         calendar = load_calendar()
     day = as_of_date(d, as_of)
-    # the date a rule's period in force is judged at: the review's date, or (a kind may say) the first act
     keyed, keyed_pos, keyed_what = kind.in_force_date(d, day)
-    _within_packs_period(loaded, rulebook, kind, keyed, keyed_pos, keyed_what)
-    active_rules = [r for r in rulebook.rules if d.decision.kind in r.durable and r.in_force(keyed)]
-    active = {r.id for r in active_rules}
-    if not active:  # never a "pass" that no rule looked at
-        of_kind = any(d.decision.kind in r.durable for r in rulebook.rules)
+    chain, planned = plan(loaded, rulebook, kind, day)
+    if not planned:  # never a "pass" that no rule looked at
+        of_kind = [r for r in rulebook.rules_for(kind.code, chain)]
         if not of_kind:
             problem = Problem(loaded.doc.path, loaded.doc.line(("decision", "kind")), "decision.kind",
                               f"规则库中没有适用于 {d.decision.kind} 的规则，无法预审",
                               " / ".join(sorted({k for r in rulebook.rules for k in r.durable})))
         else:
-            first = min(b.in_force.from_ for r in rulebook.rules if d.decision.kind in r.durable
-                        for b in r.spec.basis)
+            first = min(b.in_force.from_ for r in of_kind for v in (r.spec.versions or [r.spec.latest])
+                        for b in v.basis)
             problem = Problem(loaded.doc.path, loaded.doc.line(keyed_pos), dotted(keyed_pos),
                               f"{keyed_what} {keyed} 不在规则施行期间内（本规则库{kind.label}规则最早自 {first} 起施行），"
                               "无法预审：程序行为适用行为时施行的法律", "规则施行期间内的日期")
         raise DossierError([problem])
-    needs = frozenset().union(*(r.calendar_needs for r in active_rules))
+    by_rule = {p.rule.id: p for p in planned}
+    needs = frozenset().union(*(p.rule.calendar_needs for p in planned))
     facts = derive(loaded, kind, day, calendar, needs)
     by_id = {f.id: f for f in facts}
-    hits = Matcher(rulebook, kind.code).match(facts, active)
+    hits = Matcher(rulebook, kind.code, planned).match(facts)
     findings = []
     for rule_id, ids in hits:
-        rule = rulebook.rule(rule_id)
+        p = by_rule[rule_id]
+        rule, spec, version = p.rule, p.rule.spec, p.version
         bound = {alias: by_id[i] for alias, i in zip(rule.positive_aliases, ids)}
-        values = _Values(bound, rulebook.params_for(kind.code))
-        spec = rule.spec
+        values = _Values(bound, p.values)
         findings.append(Finding(
-            rule_id=rule.id, severity=spec.severity, title=spec.title,
-            message=_render(spec.message, values), implements=list(spec.implements),
-            basis=[b.to_dict() for b in spec.basis],
-            evidence=_evidence(rule, bound, loaded.doc, kind), fix=_render(spec.fix, values),
-            step=spec.step, pack=rule.pack.name, subject=_subject(bound, by_id),
-            record=_render(spec.record, values) if spec.record else "", bar=spec.bar or "",
+            rule_id=rule.id, severity=version.severity, title=spec.title,
+            message=_render(version.message or spec.message, values), implements=list(p.implements),
+            basis=[b.to_dict() for b in p.basis],
+            evidence=_evidence(rule, bound, loaded.doc, kind), fix=_render(version.fix or spec.fix, values),
+            step=spec.step, pack=rule.pack.name, pack_version=rule.pack.version,
+            figures={n: f.to_dict() for n, f in sorted(p.figures.items())}, subject=_subject(bound, by_id),
+            record=_render(spec.record, values) if spec.record else "", bar=version.bar or "",
         ))
     findings.sort(key=finding_sort_key)
     verdict = verdict_of(findings)
+    region = d.decision.organ.region
     receipt = {
         "engine": {"name": "prereview", "version": prereview.__version__},
-        "rulebook": rulebook.receipt(kind.code),
+        "rulebook": {"packs": [{"name": c.name, "version": c.version, "sha256": c.digest} for c in chain],
+                     "rules": len(planned), "figures": _receipt_figures(planned), "sha256": rulebook.digest},
+        "jurisdiction": {k: v for k, v in region.items() if v} | {"chain": [c.name for c in chain]},
         "dossier_sha256": loaded.sha256,
         "as_of": day.isoformat(),
-        "rules_applied": len(active),
+        "rules_applied": len(planned),
         "calendar": calendar.receipt(),
     }
     return Review(loaded.doc.path, d.decision.title, d.decision.kind, verdict, findings, receipt,
-                  sorted(active), d)
+                  sorted(by_rule), d)
 
 
 __all__ = ["Review", "Finding", "Evidence", "run_review", "VERDICTS", "SEVERITIES", "verdict_label"]

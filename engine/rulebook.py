@@ -9,19 +9,23 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
+import json
+import re
 import string
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import kinds as kinds_
 from .conditions import ConditionError, Clause, compile_clauses, parse_when, refs
 from .errors import Problem, RuleError
 from .facts import WD_SUFFIXES, schema_for
 from .load import problems_from_validation
+from .dossier import KNOWN_CITIES
 from .source import Located, read_file
 
 SEVERITIES = ("blocking", "major", "advisory")
@@ -62,13 +66,35 @@ class Basis(_Strict):
                              "until": self.in_force.until.isoformat() if self.in_force.until else None}}
 
 
+Severity = Literal["blocking", "major", "advisory"]
+
+
+class Version(_Strict):
+    """A rule's legal consequence and basis over one period: the law changed, the rule's test did not."""
+
+    in_force: InForce
+    severity: Severity
+    bar: Literal[tuple(BARS)] | None = None
+    basis: list[Basis] = Field(min_length=1)
+    message: str | None = Field(default=None, description="本期间的消息（不写则用规则的 message）")
+    fix: str | None = Field(default=None, description="本期间的整改意见（不写则用规则的 fix）")
+
+    def covers(self, day: dt.date) -> bool:
+        return self.in_force.from_ <= day and (self.in_force.until is None or day <= self.in_force.until)
+
+
 class RuleFile(_Strict):
     id: Annotated[str, Field(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)+$")]
     title: Text
     kinds: list[Literal["major-decision", "enforcement-decision", "normative-document"]] = Field(min_length=1)
     implements: list[Text] = Field(min_length=1)
-    basis: list[Basis] = Field(min_length=1)
-    severity: Literal["blocking", "major", "advisory"]
+    basis: list[Basis] | None = Field(default=None, min_length=1, description="依据；分期间适用不同依据时写 versions")
+    severity: Severity | None = None
+    versions: list[Version] | None = Field(
+        default=None, min_length=2, description="依据或后果随时间变化时，各施行期间的 severity、bar、basis（按时间先后，不重叠）")
+    dated_by: str | None = Field(default=None, description="按哪个日期确定适用的版本和数值（决策种类定义的日期名称）；不填按该种类的默认日期")
+    replaces: Annotated[str, Field(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)+$")] | None = Field(
+        default=None, description="本规则包所辖地区以本规则取代上级规则包中的该规则（须至少同样严格）")
     step: Text = Field(description="发现所属的程序步骤（用于分组）")
     when: list
     message: Text
@@ -79,11 +105,68 @@ class RuleFile(_Strict):
     rationale: str | None = Field(default=None, description="为何如此判断（rules show 显示）")
     applies_to_excluded: bool = Field(default=False, description="也适用于第三条第二款除外事项（默认只适用于范围内事项）")
 
+    @model_validator(mode="after")
+    def _one_history(self):
+        if self.versions is None:
+            if self.basis is None or self.severity is None:
+                raise ValueError("须写 severity 和 basis，或写 versions（各施行期间的 severity、basis）")
+            return self
+        if self.basis is not None or self.severity is not None or self.bar is not None:
+            raise ValueError("写了 versions 时，severity、bar、basis 写在各版本中，不再写在规则顶层")
+        for earlier, later in zip(self.versions, self.versions[1:]):
+            if earlier.in_force.until is None or later.in_force.from_ <= earlier.in_force.until:
+                raise ValueError(f"versions 的施行期间须按时间先后且不重叠：{earlier.in_force.from_} 起的版本"
+                                 f"与 {later.in_force.from_} 起的版本重叠")
+        return self
 
-class ParamSpec(_Strict):
-    value: int
-    basis: Text
-    overrides: bool = False
+    @property
+    def latest(self) -> Version:
+        """The version in force last (a rule without versions has one)."""
+        if self.versions:
+            return self.versions[-1]
+        return Version.model_construct(in_force=None, severity=self.severity, bar=self.bar, basis=self.basis,
+                                       message=None, fix=None)
+
+
+UNITS = {"days": "日", "working-days": "个工作日", "count": "", "yuan": "元", "years": "年"}
+DIRECTIONS = {"at-least": "不少于", "at-most": "不超过"}
+SCOPE_KEYS = ("province", "city", "county")
+
+
+class FigureBasis(_Strict):
+    source: Text = Field(description="文件名称和文号，如 重大行政决策程序暂行条例（国务院令第713号）")
+    article: Text = Field(description="条、款、项或段落")
+    number: str | None = Field(default=None, description="文号（已写在 source 中的可不填）")
+    quote: Text = Field(description="原文中规定该数值的文字")
+    note: str | None = Field(default=None, description="计算方法等说明，如 第八十五条（工作日）")
+
+
+class FigureValue(_Strict):
+    value: Annotated[int, Field(ge=0)]
+    from_: dt.date = Field(alias="from", description="自何日起适用")
+    until: dt.date | None = Field(default=None, description="至何日止（仍适用则不填）")
+    basis: FigureBasis
+
+    def covers(self, day: dt.date) -> bool:
+        return self.from_ <= day and (self.until is None or day <= self.until)
+
+    def overlaps(self, other: "FigureValue") -> bool:
+        return (self.from_ <= (other.until or dt.date.max)) and (other.from_ <= (self.until or dt.date.max))
+
+
+class FigureSpec(_Strict):
+    label: Text | None = Field(default=None, description="中文名称，如 合法性审查时间（只在首次定义的规则包中写）")
+    unit: Literal[tuple(UNITS)] | None = Field(default=None, description="单位（只在首次定义的规则包中写）")
+    direction: Literal[tuple(DIRECTIONS)] | None = Field(
+        default=None, description="at-least：法定最低要求，下级只能提高；at-most：法定上限，下级只能降低（只在首次定义的规则包中写）")
+    values: list[FigureValue] = Field(min_length=1)
+
+
+class Supplement(_Strict):
+    """A lower pack's own basis for a higher pack's rule: its region's findings cite both."""
+
+    implements: list[Text] = Field(default_factory=list)
+    basis: list[Basis] = Field(min_length=1)
 
 
 class PackFile(_Strict):
@@ -91,9 +174,14 @@ class PackFile(_Strict):
     title: Text
     version: Text
     kinds: list[str]
-    scope: dict[str, str] = Field(default_factory=dict, description="适用条件，如 {province: 甘肃省}")
+    extends: Text | None = Field(default=None, description="上级规则包，如 national/major-decision；全国性规则包不写")
+    scope: dict[Literal[SCOPE_KEYS], Text] = Field(default_factory=dict,
+                                                    description="适用地区，如 {province: 甘肃省, city: 兰州市}")
     requires_in_scope: bool = True
-    params: dict[str, ParamSpec] = Field(default_factory=dict)
+    figures: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], FigureSpec] = Field(
+        default_factory=dict, description="规则引用的数值（期限、人数、金额）：单位、方向、分期间的值及其依据")
+    supplements: dict[str, Supplement] = Field(default_factory=dict,
+                                               description="上级规则包中规则在本地区的补充依据")
     base: Text | None = Field(default=None, description="规则用例共用的合规基准卷宗")
     reviews_from: dict[str, dict[str, dt.date]] = Field(
         default_factory=dict, description="决策事项某一属性取某值时，规则包能审查的最早程序行为日期，"
@@ -110,6 +198,7 @@ class Case(_Strict):
     name: Text
     expect: Literal["fire", "quiet"]
     count: int | None = None
+    severity: Severity | None = Field(default=None, description="触发时应有的严重程度（检验按日期适用的版本）")
     message_contains: list[str] = Field(default_factory=list)
     change: list[CaseChange] = Field(default_factory=list)
 
@@ -128,10 +217,58 @@ class Pack:
     kinds: list
     scope: dict
     requires_in_scope: bool
-    params: dict
+    figures: dict                     # name -> FigureSpec (this pack's declarations and tightenings)
     base: Path | None
     reviews_from: dict = field(default_factory=dict)   # decision attribute -> value -> earliest first act
+    extends: str | None = None
+    supplements: dict = field(default_factory=dict)    # rule id -> Supplement
+    parent: "Pack | None" = None
     digest: str = ""  # sha256 of the pack's files
+    local: bool = False   # added with --rules
+
+    @property
+    def ancestry(self) -> list["Pack"]:
+        """This pack and the packs it extends, the national one first."""
+        out, pack = [], self
+        while pack is not None:
+            out.insert(0, pack)
+            pack = pack.parent
+        return out
+
+    def applies_to(self, region: dict) -> bool:
+        return all(region.get(k) == v for k, v in self.scope.items())
+
+    @property
+    def where(self) -> str:
+        """The region in Chinese (全国 for a national pack)."""
+        return "".join(self.scope.get(k, "") for k in SCOPE_KEYS) or "全国"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure's value for one dossier: the value, its unit and the pack (and basis) that set it."""
+
+    name: str
+    value: int
+    unit: str
+    direction: str
+    pack: str
+    label: str
+    basis: FigureBasis
+    start: dt.date
+    until: dt.date | None = None
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "unit": self.unit, "pack": self.pack}
+
+    def citation(self) -> Basis:
+        """A lower pack's figure as a citation of the finding: the city's own document sets the value."""
+        return Basis.model_construct(source=self.basis.source, number=self.basis.number or "",
+                                     article=self.basis.article, level="V1", note=self.basis.quote,
+                                     in_force=InForce.model_construct(from_=self.start, until=self.until))
+
+
+_PARAM = re.compile(r"param\.([a-z][a-z0-9_]*)")
 
 
 @dataclass
@@ -140,19 +277,57 @@ class Rule:
     pack: Pack
     path: Path
     clauses: list[Clause]
-    durable: dict[str, list] = field(default_factory=dict)   # decision kind -> compiled durable-rules `all`
+    durable: dict[str, list] = field(default_factory=dict)   # decision kind -> compiled with the declared figures
     cases: list[Case] = field(default_factory=list)
     cases_path: Path | None = None
     cases_base: Path | None = None   # the compliant dossier the cases change; the pack's base by default
     line: int = 1
+    _compiled: dict = field(default_factory=dict, repr=False)   # (kind, figure values) -> durable `all`
 
     @property
     def id(self) -> str:
         return self.spec.id
 
+    @functools.cached_property
+    def figure_names(self) -> tuple[str, ...]:
+        """The figures the rule's conditions and texts use."""
+        texts = [self.spec.message, self.spec.fix, self.spec.record or ""]
+        texts += [t for v in self.spec.versions or () for t in (v.message or "", v.fix or "")]
+        text = json.dumps(self.spec.when, ensure_ascii=False) + "".join(texts)
+        return tuple(sorted(set(_PARAM.findall(text))))
+
+    def compiled(self, kind: str, values: dict) -> list:
+        """The durable `all` list with these figure values (compiled once per distinct set)."""
+        key = (kind, tuple(values[n] for n in self.figure_names))
+        if key not in self._compiled:
+            schema = schema_for(kinds_.get(kind))
+            self._compiled[key] = compile_clauses(self.clauses, values, schema, [kind], self._scope())
+        return self._compiled[key]
+
+    def _scope(self) -> dict:
+        return {"in_scope": True} if self.pack.requires_in_scope and not self.spec.applies_to_excluded else {}
+
+    def version_at(self, day: dt.date, extra: list = ()) -> Version | None:
+        """The version in force on `day`; without versions, the rule is in force while any basis is
+        (a lower pack's supplementary basis counts: its region's requirement may be older)."""
+        if self.spec.versions:
+            return next((v for v in self.spec.versions if v.covers(day)), None)
+        latest = self.spec.latest
+        if any(b.in_force.from_ <= day and (b.in_force.until is None or day <= b.in_force.until)
+               for b in list(latest.basis) + list(extra)):
+            return latest
+        return None
+
+    def expired(self, day: dt.date, extra: list = ()) -> bool:
+        """Past the end of every version and basis: the law may have changed and the rulebook not."""
+        if self.spec.versions:
+            last = self.spec.versions[-1].in_force.until
+            return last is not None and day > last
+        ends = [b.in_force.until for b in list(self.spec.latest.basis) + list(extra)]
+        return all(e is not None for e in ends) and day > max(ends)
+
     def in_force(self, day: dt.date) -> bool:
-        return any(b.in_force.from_ <= day and (b.in_force.until is None or day <= b.in_force.until)
-                   for b in self.spec.basis)
+        return self.version_at(day) is not None
 
     @property
     def positive_aliases(self) -> list[str]:
@@ -187,23 +362,117 @@ class Rule:
 class Rulebook:
     packs: list[Pack]
     rules: list[Rule]
-    params: dict[str, dict]          # decision kind -> figure name -> value (the kind's packs, in order)
     digest: str
-
-    def params_for(self, kind: str) -> dict:
-        return self.params.get(kind, {})
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
+    def implementers(self, kind: str | None = None) -> dict[str, set[str]]:
+        """Requirement ID -> the rules that implement it, directly or through a lower pack's supplement."""
+        out: dict[str, set[str]] = {}
+        for r in self.rules:
+            if kind is None or kind in r.spec.kinds:
+                for req in r.spec.implements:
+                    out.setdefault(req, set()).add(r.id)
+        for p in self.packs:
+            if kind is None or kind in p.kinds:
+                for rule_id, sup in p.supplements.items():
+                    for req in sup.implements:
+                        out.setdefault(req, set()).add(rule_id)
+        return out
+
+    def chain(self, kind: str, region: dict) -> list[Pack]:
+        """The packs of a kind that apply to an organ's region, national first (a city pack after its province's)."""
+        packs = [p for p in self.packs if kind in p.kinds and p.applies_to(region)]
+        return sorted(packs, key=lambda p: len(p.ancestry))
+
+    def rules_for(self, kind: str, chain: list[Pack]) -> list[Rule]:
+        """The chain's rules of a kind, less those a pack of the chain replaces."""
+        names = {p.name for p in chain}
+        mine = [r for r in self.rules if kind in r.durable and r.pack.name in names]
+        replaced = {r.spec.replaces for r in mine if r.spec.replaces}
+        return [r for r in mine if r.id not in replaced]
+
+    def supplements(self, rule: Rule, chain: list[Pack]) -> list[Supplement]:
+        return [p.supplements[rule.id] for p in chain if rule.id in p.supplements]
+
+    def figure(self, name: str, chain: list[Pack], day: dt.date) -> Figure | None:
+        """A figure's value on `day` in a chain: the strictest value any of its packs gives (a lower pack
+        may only tighten, so that is the most local one), or None when no value covers the day."""
+        declared = next(((p, p.figures[name]) for p in chain if name in p.figures and p.figures[name].unit), None)
+        if declared is None:
+            return None
+        decl_pack, spec = declared
+        best = None
+        for pack in chain:
+            for v in pack.figures[name].values if name in pack.figures else ():
+                if not v.covers(day):
+                    continue
+                stricter = best is None or (v.value > best.value if spec.direction == "at-least" else v.value < best.value)
+                if stricter or (v.value == best.value and len(pack.ancestry) > len(self._pack(best.pack).ancestry)):
+                    best = Figure(name, v.value, spec.unit, spec.direction, pack.name, spec.label, v.basis, v.from_,
+                                  v.until)
+        return best
+
+    def plan(self, kind: str, chain: list[Pack], dated) -> tuple[list["Planned"], list]:
+        """Each rule of the chain as it applies on the date `dated(rule)` gives ((date, path, 中文)):
+        its version, figures and the chain's supplements. Rules not yet in force are left out; a rule past
+        its last version, or a figure with no value that day, comes back as a miss (rule, dated, figure name
+        or None)."""
+        out, misses = [], []
+        for rule in self.rules_for(kind, chain):
+            when = dated(rule)
+            sups = self.supplements(rule, chain)
+            extra = [b for s in sups for b in s.basis]
+            version = rule.version_at(when[0], extra)
+            if version is None:
+                if rule.expired(when[0], extra):
+                    misses.append((rule, when, None))
+                continue
+            figures = {n: self.figure(n, chain, when[0]) for n in rule.figure_names}
+            missing = [n for n, f in figures.items() if f is None]
+            if missing:
+                misses.append((rule, when, missing[0]))
+                continue
+            own = {p.name for p in rule.pack.ancestry}
+            local = [f.citation() for f in figures.values() if f.pack not in own]
+            out.append(Planned(rule, version, figures, tuple(version.basis) + tuple(extra) + tuple(local),
+                               tuple(dict.fromkeys(list(rule.spec.implements) + [i for s in sups for i in s.implements]))))
+        return out, misses
+
+    def _pack(self, name: str) -> Pack:
+        return next(p for p in self.packs if p.name == name)
+
+    def figures_at(self, kind: str, chain: list[Pack], day: dt.date) -> dict[str, Figure]:
+        """Every figure a chain declares for a kind, as it stands on `day`."""
+        names = sorted({n for p in chain if kind in p.kinds for n in p.figures})
+        return {n: f for n in names if (f := self.figure(n, chain, day)) is not None}
+
+    def default_chain(self, rule: Rule) -> list[Pack]:
+        """The chain a rule is written in: its own pack and the packs it extends."""
+        return rule.pack.ancestry
+
     def receipt(self, kind: str | None = None) -> dict:
-        """What was loaded (for one decision kind, or all): packs with their hashes, rule count, figures."""
+        """What was loaded (for one decision kind, or all): packs with their hashes and rule count."""
         packs = [p for p in self.packs if kind is None or kind in p.kinds]
-        params = (dict(sorted(self.params_for(kind).items())) if kind is not None
-                  else {k: dict(sorted(v.items())) for k, v in sorted(self.params.items())})
         return {"packs": [{"name": p.name, "version": p.version, "sha256": p.digest} for p in packs],
                 "rules": sum(1 for r in self.rules if kind is None or kind in r.durable),
-                "params": params, "sha256": self.digest}
+                "sha256": self.digest}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A rule as it applies to one dossier: its version, its figures and the bases its region adds."""
+
+    rule: Rule
+    version: Version
+    figures: dict      # name -> Figure
+    basis: tuple       # the version's basis and the chain's supplements
+    implements: tuple
+
+    @property
+    def values(self) -> dict:
+        return {n: f.value for n, f in self.figures.items()}
 
 
 def default_rules_dir() -> Path:
@@ -221,7 +490,7 @@ def _placeholders(template: str) -> list[str]:
     return [f for _, f, _, _ in string.Formatter().parse(template) if f]
 
 
-def _load_pack(path: Path) -> Pack:
+def _load_pack(path: Path) -> tuple[Pack, Located]:
     doc, problems = read_file(path)
     if problems:
         raise RuleError(problems)
@@ -230,15 +499,107 @@ def _load_pack(path: Path) -> Pack:
     except ValidationError as exc:
         raise RuleError(problems_from_validation(exc, doc, PackFile)) from None
     return Pack(spec.pack, spec.title, spec.version, path.parent, spec.kinds, spec.scope, spec.requires_in_scope,
-                {k: v for k, v in spec.params.items()}, (path.parent / spec.base) if spec.base else None,
-                spec.reviews_from)
+                dict(spec.figures), (path.parent / spec.base) if spec.base else None, spec.reviews_from,
+                spec.extends, dict(spec.supplements)), doc
+
+
+def _pack_problems(pack: Pack, doc: Located, by_name: dict[str, Pack]) -> list[Problem]:
+    """extends, scope and figures: a lower pack narrows the region and may only tighten a figure."""
+    path = str(pack.directory / "_pack.yaml")
+    out = []
+
+    def problem(pos, message, expected=""):
+        out.append(Problem(path, doc.line(pos) or 1, ".".join(map(str, pos)), message, expected))
+
+    if pack.extends is None:
+        if pack.scope:
+            problem(("scope",), f"规则包 {pack.name} 限定了适用地区，但没有写 extends（它所补充的上级规则包）",
+                    "如 extends: national/major-decision")
+        return out
+    parent = by_name.get(pack.extends)
+    if parent is None:
+        problem(("extends",), f"上级规则包 {pack.extends} 不存在", " / ".join(sorted(by_name)))
+        return out
+    if set(pack.kinds) - set(parent.kinds):
+        problem(("kinds",), f"规则包 {pack.name} 的决定种类 {pack.kinds} 超出上级规则包 {parent.name} 的 {parent.kinds}")
+    seen, up = {pack.name}, parent
+    while up is not None:  # follow the names: parents are not linked yet
+        if up.name in seen:
+            problem(("extends",), f"规则包 {pack.name} 的 extends 形成循环")
+            return out
+        seen.add(up.name)
+        up = by_name.get(up.extends) if up.extends else None
+    pack.parent = parent
+    # the scope narrows the parent's: same keys and values, and at least one level more
+    for key, value in parent.scope.items():
+        if pack.scope.get(key) != value:
+            problem(("scope", key), f"规则包 {pack.name} 的适用地区 {pack.scope} 不在上级规则包 {parent.name} 的地区 "
+                                    f"{parent.scope} 之内：不会适用于任何卷宗", f"{key}: {value}")
+    if len(pack.scope) <= len(parent.scope):
+        problem(("scope",), f"规则包 {pack.name} 的适用地区须比上级规则包 {parent.name}（{parent.where}）更小",
+                "如 {province: 甘肃省, city: 兰州市}")
+    for i, key in enumerate(SCOPE_KEYS[1:], 1):
+        if key in pack.scope and SCOPE_KEYS[i - 1] not in pack.scope:
+            problem(("scope", key), f"写了 {key} 而没有写 {SCOPE_KEYS[i - 1]}：不会适用于任何卷宗",
+                    f"同时写明 {SCOPE_KEYS[i - 1]}")
+    cities = KNOWN_CITIES.get(pack.scope.get("province", ""))
+    if cities is not None and pack.scope.get("city") and pack.scope["city"] not in cities:
+        problem(("scope", "city"), f"{pack.scope['province']}没有名为“{pack.scope['city']}”的市（州）：不会适用于任何卷宗",
+                "、".join(cities))
+    return out
+
+
+def _figure_problems(pack: Pack, doc: Located) -> list[Problem]:
+    path = str(pack.directory / "_pack.yaml")
+    out = []
+    ancestors = pack.ancestry[:-1]
+    for name, spec in pack.figures.items():
+        pos = ("figures", name)
+        for a, b in itertools.combinations(spec.values, 2):
+            if a.overlaps(b):
+                out.append(Problem(path, doc.line(pos), f"figures.{name}", f"数值 {name} 的两个取值期间重叠（{a.from_} 起与 {b.from_} 起）",
+                                   "各取值的 from/until 期间不重叠"))
+        declared = next((p for p in ancestors if name in p.figures and p.figures[name].unit), None)
+        if declared is None:
+            if spec.unit is None or spec.direction is None or spec.label is None:
+                out.append(Problem(path, doc.line(pos), f"figures.{name}",
+                                   f"数值 {name} 首次在本规则包定义，须写中文名称 label、单位 unit 和方向 direction",
+                                   f"label: 中文名称；unit: {' / '.join(UNITS)}；direction: at-least / at-most"))
+            continue
+        if spec.unit is not None or spec.direction is not None or spec.label is not None:
+            out.append(Problem(path, doc.line(pos), f"figures.{name}",
+                               f"数值 {name} 已由上级规则包 {declared.name} 定义（名称、单位、方向在那里写），本规则包只写收紧后的取值",
+                               "删除 label、unit、direction"))
+        direction = declared.figures[name].direction
+        for i, mine in enumerate(spec.values):
+            for higher in ancestors:
+                for theirs in higher.figures[name].values if name in higher.figures else ():
+                    looser = mine.value < theirs.value if direction == "at-least" else mine.value > theirs.value
+                    if mine.overlaps(theirs) and looser:
+                        unit = UNITS[declared.figures[name].unit]
+                        out.append(Problem(
+                            path, doc.line(pos + ("values", i, "value")), f"figures.{name}.values.{i}.value",
+                            f"规则包 {pack.name} 将 {name} 定为 {mine.value}{unit}，宽于上级规则包 {higher.name} 的 "
+                            f"{theirs.value}{unit}（{theirs.basis.source}{theirs.basis.article}：{DIRECTIONS[direction]}）："
+                            "下级规则包只能从严，不能放宽",
+                            f"{'不少于' if direction == 'at-least' else '不超过'} {theirs.value}"))
+    return out
 
 
 def _rule_problem(doc: Located, pos: tuple, message: str, expected: str = "") -> Problem:
     return Problem(doc.path, doc.line(pos), ".".join(map(str, pos)), message, expected)
 
 
-def _load_rule(path: Path, pack: Pack, params_by_kind: dict, catalogue: dict) -> tuple[Rule | None, list[Problem]]:
+def _declared_values(pack: Pack) -> dict:
+    """A figure value for every figure the pack and its ancestors declare (to validate conditions)."""
+    out = {}
+    for p in pack.ancestry:
+        for name, spec in p.figures.items():
+            out.setdefault(name, spec.values[0].value)
+    return out
+
+
+def _load_rule(path: Path, pack: Pack, catalogue: dict) -> tuple[Rule | None, list[Problem]]:
     doc, problems = read_file(path)
     if problems:
         return None, problems
@@ -256,42 +617,51 @@ def _load_rule(path: Path, pack: Pack, params_by_kind: dict, catalogue: dict) ->
     missing_kinds = set(spec.kinds) - set(pack.kinds)
     if missing_kinds:
         problems.append(_rule_problem(doc, ("kinds",), f"规则包 {pack.name} 不适用于 {', '.join(missing_kinds)}"))
-    scope = dict(pack.scope)
-    if pack.requires_in_scope and not spec.applies_to_excluded:
-        scope["in_scope"] = True
+    figures = _declared_values(pack)
     durable, clauses, schema = {}, [], None
     for kind in spec.kinds:
-        if kinds_.get(kind) is None:
+        k = kinds_.get(kind)
+        if k is None:
             continue  # a kind with no model yet: listed, never reviewed
-        schema = schema_for(kinds_.get(kind))
+        if spec.dated_by and spec.dated_by not in k.dates:
+            problems.append(_rule_problem(doc, ("dated_by",), f"{k.label}没有名为 {spec.dated_by} 的日期",
+                                          " / ".join(k.dates) or "（该种类只按默认日期）"))
+        schema = schema_for(k)
         try:
             clauses = parse_when(spec.when, schema)
-            durable[kind] = compile_clauses(clauses, params_by_kind.get(kind, {}), schema, [kind], scope)
+            scope = {"in_scope": True} if pack.requires_in_scope and not spec.applies_to_excluded else {}
+            durable[kind] = compile_clauses(clauses, figures, schema, [kind], scope)
         except ConditionError as exc:
             problems.append(_rule_problem(doc, ("when",), f"条件无法编译（{kind}）：{exc}"))
             return None, problems
     bound = {c.alias: c for c in clauses if not c.negated}
-    if spec.bar and spec.severity != "blocking":
-        problems.append(_rule_problem(doc, ("bar",), "只有阻断（blocking）规则写 bar", "删除 bar 或改为 severity: blocking"))
-    for name, text in (("message", spec.message), ("fix", spec.fix), ("record", spec.record or "")):
+    for i, version in enumerate(spec.versions or [spec.latest]):
+        if version.bar and version.severity != "blocking":
+            where = ("versions", i, "bar") if spec.versions else ("bar",)
+            problems.append(_rule_problem(doc, where, "只有阻断（blocking）规则写 bar", "删除 bar 或改为 severity: blocking"))
+    texts = [(("message",), spec.message), (("fix",), spec.fix), (("record",), spec.record or "")]
+    texts += [(("versions", i, key), getattr(v, key)) for i, v in enumerate(spec.versions or ())
+              for key in ("message", "fix") if getattr(v, key)]
+    for name, text in texts:
         try:
             fields = _placeholders(text)
         except ValueError as exc:
-            problems.append(_rule_problem(doc, (name,), f"模板格式错误：{exc}"))
+            problems.append(_rule_problem(doc, name, f"模板格式错误：{exc}"))
             continue
         for ph in fields:
             alias, _, attr = ph.partition("|")[0].partition(".")
             if alias == "param":
-                if any(attr not in params_by_kind.get(k, {}) for k in spec.kinds):
-                    problems.append(_rule_problem(doc, (name,), f"模板引用了未定义的参数 {ph}"))
+                if attr not in figures:
+                    problems.append(_rule_problem(doc, name, f"模板引用了未定义的数值 {ph}",
+                                                  f"规则包 {pack.name} 或其上级规则包 figures 中定义的名称"))
             elif alias not in bound or not attr:
-                problems.append(_rule_problem(doc, (name,), f"模板引用了 {{{ph}}}，但 {alias} 不是已匹配的名称",
+                problems.append(_rule_problem(doc, name, f"模板引用了 {{{ph}}}，但 {alias} 不是已匹配的名称",
                                               "{别名.属性}，别名来自 when 中的肯定子句或 decision"))
             else:
                 c = bound[alias]
                 attrs = schema.attributes(c.fact, c.subtype) if schema else None
                 if attrs is not None and attr not in attrs:
-                    problems.append(_rule_problem(doc, (name,), f"模板引用了 {{{ph}}}，但 {c.fact} 没有属性 {attr}"))
+                    problems.append(_rule_problem(doc, name, f"模板引用了 {{{ph}}}，但 {c.fact} 没有属性 {attr}"))
     if problems:
         return None, problems
     return Rule(spec, pack, path, clauses, durable, line=doc.line(("id",)) or 1), []
@@ -322,41 +692,88 @@ def _load_cases(rule: Rule) -> list[Problem]:
     return []
 
 
-def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None) -> Rulebook:
-    """Load every pack under rules_dir (or only those named), validating all files."""
+def _link_problems(rules: list[Rule], by_id: dict[str, Rule]) -> list[Problem]:
+    """replaces and supplements name a rule of a pack the lower pack extends."""
+    out = []
+    for rule in rules:
+        target = rule.spec.replaces
+        if target is None:
+            continue
+        higher = by_id.get(target)
+        if higher is None or higher.pack not in rule.pack.ancestry[:-1]:
+            out.append(Problem(str(rule.path), rule.line, "replaces",
+                               f"被取代的规则 {target} 不在规则包 {rule.pack.name} 的上级规则包中",
+                               " / ".join(p.name for p in rule.pack.ancestry[:-1]) or "（全国性规则包不能取代规则）"))
+        elif set(higher.spec.kinds) - set(rule.spec.kinds):
+            out.append(Problem(str(rule.path), rule.line, "kinds", f"取代 {target} 的规则须适用于它的全部决定种类 {higher.spec.kinds}"))
+    return out
+
+
+def _supplement_problems(pack: Pack, doc: Located, by_id: dict[str, Rule], catalogue: dict) -> list[Problem]:
+    out = []
+    path = str(pack.directory / "_pack.yaml")
+    for rule_id, sup in pack.supplements.items():
+        higher = by_id.get(rule_id)
+        if higher is None or higher.pack not in pack.ancestry[:-1]:
+            out.append(Problem(path, doc.line(("supplements", rule_id)), f"supplements.{rule_id}",
+                               f"补充依据所指的规则 {rule_id} 不在上级规则包中"))
+        for i, req in enumerate(sup.implements):
+            if req not in catalogue:
+                out.append(Problem(path, doc.line(("supplements", rule_id, "implements", i)),
+                                   f"supplements.{rule_id}.implements.{i}", f"要求编号 {req} 不在法律依据目录中"))
+    return out
+
+
+def _pack_files(root: Path) -> list[Path]:
+    return sorted(root.glob("**/_pack.yaml"), key=lambda p: (p.parent.parts.count("national") == 0, str(p)))
+
+
+def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None, extra: tuple = ()) -> Rulebook:
+    """Load every pack under rules_dir (or only those named) and the local packs in `extra`
+    (folders holding one or more packs, each extending a loaded pack), validating all files."""
     rules_dir = Path(rules_dir) if rules_dir else default_rules_dir()
     catalogue = load_catalogue(rules_dir)
-    pack_files = sorted(rules_dir.glob("**/_pack.yaml"), key=lambda p: (p.parent.parts.count("national") == 0, str(p)))
-    loaded_packs = [_load_pack(p) for p in pack_files]
+    loaded = [(*_load_pack(p), rules_dir, False) for p in _pack_files(rules_dir)]
+    for folder in extra:
+        folder = Path(folder)
+        files = _pack_files(folder) if folder.is_dir() else []
+        if not files:
+            raise RuleError([Problem(str(folder), None, "--rules", f"{folder} 中没有规则包（_pack.yaml）",
+                                     "含 _pack.yaml 的规则包文件夹")])
+        if (folder / "catalogue.yaml").exists():  # a local pack's own requirements
+            catalogue = {**catalogue, **load_catalogue(folder)}
+        loaded += [(*_load_pack(p), folder, True) for p in files]
+    names = [pack.name for pack, *_ in loaded]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise RuleError([Problem(str(rules_dir), None, "pack", f"规则包名称重复：{', '.join(dupes)}")])
     if packs:
-        unknown = set(packs) - {p.name for p in loaded_packs}
+        unknown = set(packs) - set(names)
         if unknown:
             raise RuleError([Problem(str(rules_dir), None, "packs", f"未知的规则包：{', '.join(sorted(unknown))}",
-                                     " / ".join(p.name for p in loaded_packs))])
-        loaded_packs = [p for p in loaded_packs if p.name in packs]
-    # figures are per decision kind: a later pack of the same kind may override one, saying so
-    params: dict[str, dict] = {}
+                                     " / ".join(names))])
+        loaded = [entry for entry in loaded if entry[0].name in packs]
+    by_name = {pack.name: pack for pack, *_ in loaded}
     problems: list[Problem] = []
-    for pack in loaded_packs:
-        for kind in pack.kinds:
-            mine = params.setdefault(kind, {})
-            for name, spec in pack.params.items():
-                if name in mine and not spec.overrides:
-                    problems.append(Problem(str(pack.directory / "_pack.yaml"), None, f"params.{name}",
-                                            f"参数 {name} 已由其他规则包定义", "overrides: true 以明确覆盖"))
-                mine[name] = spec.value
+    for pack, doc, _, local in loaded:
+        pack.local = local
+        problems.extend(_pack_problems(pack, doc, by_name))
+    if problems:
+        raise RuleError(problems)
+    for pack, doc, _, _ in loaded:
+        problems.extend(_figure_problems(pack, doc))
     rules: list[Rule] = []
     hasher = hashlib.sha256()
     seen: dict[str, Path] = {}
-    for pack in loaded_packs:
+    for pack, _, root, _ in loaded:
         pack_hasher = hashlib.sha256()
         for path in sorted(pack.directory.glob("*.yaml")):
-            entry = path.relative_to(rules_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
+            entry = path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
             hasher.update(entry)
             pack_hasher.update(entry)
             if path.name.startswith("_") or path.name.endswith(".cases.yaml"):
                 continue
-            rule, errs = _load_rule(path, pack, params, catalogue)
+            rule, errs = _load_rule(path, pack, catalogue)
             problems.extend(errs)
             if rule is None:
                 continue
@@ -366,10 +783,14 @@ def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None)
             problems.extend(_load_cases(rule))
             rules.append(rule)
         pack.digest = pack_hasher.hexdigest()
+    by_id = {r.id: r for r in rules}
+    problems.extend(_link_problems(rules, by_id))
+    for pack, doc, _, _ in loaded:
+        problems.extend(_supplement_problems(pack, doc, by_id, catalogue))
     hasher.update((rules_dir / "catalogue.yaml").read_bytes())
     if problems:
         raise RuleError(problems)
-    return Rulebook(loaded_packs, rules, params, hasher.hexdigest())
+    return Rulebook([pack for pack, *_ in loaded], rules, hasher.hexdigest())
 
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}

@@ -11,6 +11,8 @@ notifications (executionSuccessful false), JUnit as a `prereview` testsuite of e
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import io
 import json
 import re
@@ -127,7 +129,7 @@ def artifact_uri(path: str) -> str:
 
 
 def _spec_basis(rule: Rule) -> list[dict]:
-    return [b.to_dict() for b in rule.spec.basis]
+    return [b.to_dict() for b in rule.spec.latest.basis]
 
 
 def _generic(template: str, params: dict) -> str:
@@ -163,8 +165,9 @@ class _RuleIndex:
         self.index: dict[str, int] = {}
         for rule in (rulebook.rules if rulebook else []):
             spec = rule.spec
-            params = rulebook.params_for(spec.kinds[0])
-            self._add(rule.id, title=spec.title, severity=spec.severity, implements=list(spec.implements),
+            # the values in force now in the rule's own pack (a descriptor is not one dossier's)
+            params = {n: f.value for n, f in rulebook.figures_at(spec.kinds[0], rule.pack.ancestry, dt.date.max).items()}
+            self._add(rule.id, title=spec.title, severity=spec.latest.severity, implements=list(spec.implements),
                       basis=_spec_basis(rule), fix=_generic(spec.fix, params), pack=rule.pack.name,
                       pack_version=rule.pack.version, step=spec.step, kinds=list(spec.kinds),
                       rationale=spec.rationale)

@@ -9,6 +9,8 @@ from prereview.engine.rulebook import SEVERITIES
 
 def cite(basis: dict) -> str:
     """重大行政决策程序暂行条例（国务院令第713号）第二十五条第一款"""
+    if not basis.get("number"):
+        return f"{basis['source']}{basis['article']}"
     return f"{basis['source']}（{basis['number']}）{basis['article']}"
 
 

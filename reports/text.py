@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from prereview.engine import kinds
 from prereview.engine.review import VERDICTS, Review, fold_cjk
-from prereview.engine.rulebook import BARS, SEVERITY_LABELS, Rule, severity_rank
+from prereview.engine.rulebook import BARS, DIRECTIONS, SEVERITY_LABELS, UNITS, Rule, severity_rank
 
 from .common import cite, counts, display_path
 
@@ -86,20 +86,47 @@ class TextStream:
             verdicts=verdict_labels([type("R", (), {"kind": k})() for k in self.kinds]))
 
 
-def rule_summary(rule: Rule) -> dict:
-    spec = rule.spec
-    return {
-        "id": spec.id, "title": spec.title, "severity": spec.severity, "kinds": spec.kinds,
+def rule_summary(rule: Rule, figures: dict | None = None) -> dict:
+    """A rule as `rules list` shows it; `figures` (name -> Figure) when resolved for a region and date."""
+    spec, latest = rule.spec, rule.spec.latest
+    out = {
+        "id": spec.id, "title": spec.title, "severity": latest.severity, "kinds": spec.kinds,
         "implements": spec.implements, "pack": rule.pack.name, "pack_version": rule.pack.version,
-        "basis": [b.to_dict() for b in spec.basis],
+        "basis": [b.to_dict() for b in latest.basis],
     }
+    if spec.versions:
+        out["versions"] = [{"from": v.in_force.from_.isoformat(),
+                            "until": v.in_force.until.isoformat() if v.in_force.until else None,
+                            "severity": v.severity, "basis": [b.to_dict() for b in v.basis]} for v in spec.versions]
+    if figures:
+        out["figures"] = {n: f.to_dict() for n, f in sorted(figures.items())}
+    return out
 
 
-def render_rule(rule: Rule) -> str:
+def figure_table(rulebook, rule: Rule) -> list[dict]:
+    """Every value of every figure the rule uses, in every pack that sets one (who set what, where, when)."""
+    rows = []
+    for name in rule.figure_names:
+        for pack in rulebook.packs:
+            spec = pack.figures.get(name)
+            if spec is None or not set(pack.kinds) & set(rule.spec.kinds):
+                continue
+            declared = next(p.figures[name] for p in pack.ancestry if name in p.figures and p.figures[name].unit)
+            for v in spec.values:
+                rows.append({"name": name, "value": v.value, "unit": UNITS[declared.unit],
+                             "direction": DIRECTIONS[declared.direction], "pack": pack.name, "where": pack.where,
+                             "from": v.from_.isoformat(), "until": v.until.isoformat() if v.until else None,
+                             "basis": f"{v.basis.source}{v.basis.article}“{v.basis.quote}”"
+                                      + (f"（{v.basis.note}）" if v.basis.note else ""),
+                             "declared": spec.unit is not None})
+    return rows
+
+
+def render_rule(rule: Rule, rulebook=None) -> str:
     when = yaml.safe_dump(rule.spec.when, allow_unicode=True, sort_keys=False).rstrip()
     cases = [(case, [line for change in case.change for line in _change_lines(change)]) for case in rule.cases]
     return _ENV.get_template("rule.txt.j2").render(
-        rule=rule, s=rule_summary(rule), when=when, cases=cases, severity_labels=SEVERITY_LABELS,
+        rule=rule, s=rule_summary(rule), when=when, figures=figure_table(rulebook, rule) if rulebook else [], cases=cases, severity_labels=SEVERITY_LABELS,
         step_label=lambda step: step_label(rule.spec.kinds[0], step), cite=cite, fold=fold_cjk, bars=BARS)
 
 
@@ -110,7 +137,7 @@ def coverage(rulebook, catalogue: list[dict], checklist: dict, prefixes: tuple[s
         req = entry["id"]
         if not req.startswith(prefixes):
             continue
-        rules = sorted(r.id for r in rulebook.rules if req in r.spec.implements)
+        rules = sorted(rulebook.implementers().get(req, ()))
         items = sorted(i["id"] for i in checklist.get("items", []) if req in i.get("requirements", []))
         reasons = [n["reason"] for n in checklist.get("not_checkable", []) if n["requirement"] == req]
         where = "rules" if rules else "checklist" if items else "not-checkable" if reasons else "unaccounted"

@@ -111,7 +111,8 @@ def build_timeline(review) -> Timeline | None:
         return None
     kind = kinds.get(review.kind)
     calendar = getattr(review, "calendar", None) or load_calendar()
-    params = review.receipt.get("rulebook", {}).get("params", {})
+    # the figures the review applied, as its receipt records them (a city's tightened value included)
+    params = {f["name"]: f["value"] for f in review.receipt.get("rulebook", {}).get("figures", [])}
     periods = [p for p in kind.periods if p.param in params]
     order = kind.step_order()
     steps = sorted(enumerate(d.steps), key=lambda p: (_start(p[1]), order.index(p[1].type)))

@@ -12,7 +12,7 @@ from prereview.engine import dossier as model
 from prereview.engine import kinds
 from prereview.engine.checklist import PENDING, REVIEWER_PACK, ChecklistResult, load_materials, materials_status
 from prereview.engine.review import Finding, Review
-from prereview.engine.rulebook import BARS, SEVERITY_LABELS
+from prereview.engine.rulebook import BARS, DIRECTIONS, SEVERITY_LABELS, UNITS
 
 from .common import display_path
 from .text import group_by_step
@@ -182,11 +182,23 @@ def _receipt(review: Review) -> dict:
                   for p in book.get("packs", [])],
         "pack_names": [f"{p.get('name')} {p.get('version', '')}".strip() for p in book.get("packs", [])],
         "rules": book.get("rules", ""), "rulebook_sha256": book.get("sha256", ""),
+        "region": _region(r.get("jurisdiction") or {}),
+        "figures": [f"{f.get('label') or f['name']} {DIRECTIONS.get(f.get('direction'), '')}{f['value']}"
+                    f"{UNITS.get(f.get('unit'), '')}（{f['pack']}）" for f in book.get("figures", [])],
         "dossier_sha256": r.get("dossier_sha256", ""), "as_of": r.get("as_of", ""),
         "rules_applied": r.get("rules_applied", len(review.applied_rules)),
         "calendar": "；".join(_calendar_source(c) for c in r.get("calendar", [])) or "未使用工作日历",
         "generated_at": r.get("generated_at") or r.get("time") or "",
     }
+
+
+def _region(jurisdiction: dict) -> str:
+    """甘肃省兰州市城关区 (or 中央国家机关), with the chain of packs that reviewed it."""
+    if not jurisdiction:
+        return ""
+    place = ("中央国家机关" if jurisdiction.get("province") == "national"
+             else "".join(jurisdiction.get(k) or "" for k in ("province", "city", "county")))
+    return f"{place}（{' → '.join(jurisdiction.get('chain', []))}）"
 
 
 def _calendar_source(source: dict) -> str:

@@ -333,3 +333,15 @@ def test_discover_lists_every_candidate_in_argument_order(tmp_path):
     assert [t.in_folder for t in tasks] == [True, True, False] and [t.index for t in tasks] == [0, 1, 2]
     assert len(problems) == 1 and "不存在" in problems[0].message and not skipped
     assert isinstance(tasks[0], Task)
+
+
+def test_a_rule_pack_folder_inside_a_dossier_folder_is_skipped_and_said(tmp_path):
+    import shutil
+
+    from prereview.engine.batch import discover
+
+    shutil.copytree(ROOT / "examples" / "local-packs", tmp_path / "packs")
+    shutil.copy(ROOT / "rules" / "_fixtures" / "major-decision-compliant.yaml", tmp_path / "a.yaml")
+    tasks, problems, skipped = discover([tmp_path])
+    assert [t.path.name for t in tasks] == ["a.yaml", "catalogue.yaml", "expected.yaml"]
+    assert [Path(s.path).name for s in skipped] == ["major-decision"] and "规则包" in skipped[0].reason

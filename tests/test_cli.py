@@ -86,7 +86,7 @@ def test_broken_rules_exit_2_and_are_never_skipped(capsys, tmp_path):
     target = rules / "national" / "major-decision" / "MAD-LEGALITY-REVIEW-BEFORE-MEETING.yaml"
     text = target.read_text("utf-8").replace("when:\n", "when:\n  - step: hearing\n    where: opinion_date == 1\n", 1)
     target.write_text(text, "utf-8")
-    code, _, err = _run(capsys, "check", str(BASE), "--rules", str(rules))
+    code, _, err = _run(capsys, "check", str(BASE), "--rules-dir", str(rules))
     assert code == 2 and "MAD-LEGALITY-REVIEW-BEFORE-MEETING.yaml" in err and "opinion_date" in err
 
 

@@ -9,6 +9,18 @@ from prereview.engine.matcher import Matcher
 from helpers import ROOT, base_data, finding_keys, review_data, rulebook
 
 
+def _fixture_matcher():
+    """The matcher a review of the compliant fixture uses (its region's rules, as on its date)."""
+    import datetime as dt
+
+    from prereview.engine import kinds, load_dossier
+    from prereview.engine.review import plan
+
+    loaded = load_dossier(ROOT / "rules" / "_fixtures" / "major-decision-compliant.yaml")
+    _, planned = plan(loaded, rulebook(), kinds.get("major-decision"), dt.date(2025, 6, 20))
+    return Matcher(rulebook(), "major-decision", planned)
+
+
 def _without(data, *types):
     data["steps"] = [s for s in data["steps"] if s["type"] not in types]
     return data
@@ -48,7 +60,7 @@ def test_an_exception_inside_a_rule_action_is_not_swallowed():
     # durable catches exceptions raised in actions into the session state; the matcher must raise them
     from durable.engine import Promise
 
-    matcher = Matcher(rulebook(), "major-decision")
+    matcher = _fixture_matcher()
     ruleset = Matcher._host.get_ruleset(matcher.name)
     saved = ruleset._actions["__anchor"]  # fires on every review
 
@@ -65,7 +77,7 @@ def test_an_exception_inside_a_rule_action_is_not_swallowed():
 
 
 def test_the_same_rulebook_is_compiled_once_per_process():
-    assert Matcher(rulebook(), "major-decision") is Matcher(rulebook(), "major-decision")
+    assert _fixture_matcher() is _fixture_matcher()
 
 
 RULE_WITH_OR_AND_JOIN = """

@@ -16,7 +16,7 @@ GOOD_HEAD = """decision:
   title: 测试决策
   kind: major-decision
   stage: pre-review
-  organ: {name: 某市人民政府, level: city}
+  organ: {name: 某市人民政府, level: city, province: 甘肃省, city: 金昌市}
   sponsor: 某市某局
   scope: public-policy
 """

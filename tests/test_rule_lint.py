@@ -1,4 +1,5 @@
 """Lint of the rule files: what every rule must carry, and that a broken rule is an error, never skipped."""
+import re
 import shutil
 
 import pytest
@@ -17,7 +18,7 @@ def test_every_rule_cites_document_number_article_and_dates_and_has_message_fix_
     for rule in book.rules:
         spec = rule.spec
         assert spec.message.strip() and spec.fix.strip(), rule.id
-        for basis in spec.basis:
+        for basis in [b for v in (spec.versions or [spec.latest]) for b in v.basis]:
             assert basis.source and basis.number and basis.in_force.from_, rule.id
             assert "条" in basis.article or "（" in basis.article, (rule.id, basis.article)
         assert {c.expect for c in rule.cases} == {"fire", "quiet"}, rule.id
@@ -84,10 +85,35 @@ def test_major_decision_fix_texts_are_administrative_chinese_without_field_names
 def test_every_major_decision_blocking_rule_states_its_legal_bar():
     """The opinion's conclusion depends on the bar (audit X6): 不得提交讨论, 不得出台, 风险可控, 程序违法."""
     for rule in rulebook().rules:
-        if "major-decision" in rule.spec.kinds and rule.spec.severity == "blocking":
-            assert rule.spec.bar, rule.id
+        for version in rule.spec.versions or [rule.spec.latest]:
+            if "major-decision" in rule.spec.kinds and version.severity == "blocking":
+                assert version.bar, rule.id
 
 
 def test_a_bar_on_a_rule_that_is_not_blocking_is_an_error(tmp_path):
     problems = _broken(tmp_path, "severity: blocking\n", "severity: major\n")
     assert any(p.field == "bar" for p in problems), problems
+
+
+# an Arabic number followed by a unit: "7个工作日", "30日", "10000元"
+_NUMBER = re.compile(r"(?<![\d.\-:第/])(\d+)(?=\s*(个工作日|日|天|年|元|名|人|万元|个月))")
+
+
+def test_texts_print_figures_from_the_resolved_values_never_a_hard_coded_digit():
+    """A city that tightens a figure must see its own value in every message and fix: a digit equal to a
+    figure of the rule's packs is written {param.NAME}."""
+    offenders = []
+    for rule in rulebook().rules:
+        values = {v.value for p in rule.pack.ancestry for f in p.figures.values() for v in f.values}
+        spec = rule.spec
+        texts = {"message": spec.message, "fix": spec.fix, "record": spec.record or ""}
+        texts |= {f"versions.{i}.{k}": getattr(v, k) or "" for i, v in enumerate(spec.versions or ())
+                  for k in ("message", "fix")}
+        for where, text in texts.items():
+            offenders += [(rule.id, where, m.group(0)) for m in _NUMBER.finditer(text) if int(m.group(1)) in values]
+    assert not offenders
+
+
+def test_the_lint_sees_a_hard_coded_figure(tmp_path):
+    """The lint above is not vacuous: the same pattern finds the digit it is meant to find."""
+    assert [m.group(1) for m in _NUMBER.finditer("一般不少于7个工作日，第7条，2019-09-01")] == ["7"]

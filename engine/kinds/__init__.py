@@ -73,6 +73,9 @@ class DecisionKind:
     terms: dict[str, str] = field(default_factory=dict)
     # The opinion's statutory basis: (citation, applies(decision) -> bool), cited where it applies.
     opinion_basis: tuple[tuple[str, Callable], ...] = ()
+    # Named dates a rule may key its version and figures on (`dated_by`): name -> (dossier, as_of) ->
+    # (date, field path, 中文) or None when the dossier lacks it (then the kind's in_force_date applies)
+    dates: dict[str, Callable] = field(default_factory=dict)
 
     @property
     def steps(self) -> dict[str, type]:

@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator, model_validator
 
-from ..dossier import Channel, Date, DossierBase, Level, StepBase, Strict, Text, Yuan, _enum, material_model
+from ..dossier import Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, Yuan, _enum, material_model
 from . import DecisionKind, Heads, Period
 
 Stage = _enum("Stage", {
@@ -150,11 +150,10 @@ CoerciveMeasure = _enum("CoerciveMeasure", {
 })
 
 
-class Organ(Strict):
+class Organ(Region):
     name: Text = Field(description="执法机关名称")
     level: Level = Field(description="执法机关层级")
     type: OrganType = Field(default="department", description="人民政府、政府部门或法律法规授权的组织")
-    province: Text = Field(default="甘肃省", description="所在省份，决定适用哪些地方规则包")
 
 
 class Party(Strict):

@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator, model_validator
 
-from ..dossier import Channel, Date, DossierBase, Level, StepBase, Strict, Text, _enum, material_model
+from ..dossier import Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, _enum, material_model
 from ..facts import fields_of
 from . import DecisionKind, Heads, Period
 
@@ -136,11 +136,10 @@ WithheldArticle = _enum("WithheldArticle", {
 PartyReportKind = _enum("PartyReportKind", {"request": "请示（须经批复）", "report": "报告"})
 
 
-class Organ(Strict):
+class Organ(Region):
     name: Text = Field(description="决策机关名称")
     level: Level = Field(description="决策机关层级")
     type: OrganType = Field(default="government", description="人民政府或政府部门（部门参照条例第四十二条执行）")
-    province: Text = Field(default="甘肃省", description="所在省份，决定适用哪些地方规则包")
 
 
 class Withheld(Strict):
