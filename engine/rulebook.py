@@ -367,6 +367,8 @@ def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None)
             rules.append(rule)
         pack.digest = pack_hasher.hexdigest()
     hasher.update((rules_dir / "catalogue.yaml").read_bytes())
+    from .matcher import bound_problems  # durable-rules' tested bound, met at loading, never in a review
+    problems.extend(bound_problems(rules))
     if problems:
         raise RuleError(problems)
     return Rulebook(loaded_packs, rules, params, hasher.hexdigest())
