@@ -179,19 +179,18 @@ def main() -> None:
         pdfs = pdfs[:3]
     print(f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, Python {platform.python_version()}")
-    rows = []
+    sections = []  # each printed as soon as it is measured: a long run interrupted keeps what it has
     if "review" not in skip:
-        rows += review_vs_durable(rounds)
+        sections.append(lambda: review_vs_durable(rounds))
     if "start" not in skip:
-        rows += cold_start(runs)
+        sections.append(lambda: cold_start(runs))
     if "folder" not in skip:
-        rows += folder(ns, args.jobs, 100 if args.quick else 300)
+        sections.append(lambda: folder(ns, args.jobs, 100 if args.quick else 300))
     if "pdf" not in skip:
-        rows += pdf(pdfs, repeat)
-    width = max(len(r[0]) for r in rows)
-    value = max(len(r[1]) for r in rows)
-    for what, figure, ratio in rows:
-        print(f"{what:<{width}}  {figure:>{value}}  {ratio}")
+        sections.append(lambda: pdf(pdfs, repeat))
+    for section in sections:
+        for what, figure, ratio in section():
+            print(f"{what:<72}  {figure:>26}  {ratio}", flush=True)
     print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 
