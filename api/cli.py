@@ -10,12 +10,37 @@ import stat
 import sys
 from pathlib import Path
 
-from prereview.engine import (SEVERITIES, DossierError, EngineFailure, InputError, Problem, RuleError,
-                              load_dossier, load_rulebook, run_review)
-from prereview.engine.kinds import KINDS
+# only the light error classes here: each command imports what it uses, so `--help` starts fast
+from prereview.engine.errors import DossierError, EngineFailure, InputError, Problem, RuleError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 MACHINE_FORMATS = ("sarif", "junit", "github", "markdown")
+
+
+class _Choices:
+    """argparse choices looked up when first needed (parsing that option, or its command's help).
+    add_argument formats every option once to check it: while the parser is built, they are not looked up."""
+
+    building = False
+
+    def __init__(self, get):
+        self._get = get
+
+    def __iter__(self):
+        return iter(() if _Choices.building else self._get())
+
+    def __contains__(self, value) -> bool:
+        return value in self._get()
+
+
+def _kinds():
+    from prereview.engine.kinds import KINDS
+    return KINDS
+
+
+def _severities():
+    from prereview.engine.rulebook import SEVERITIES
+    return SEVERITIES
 
 
 def _jobs(text: str) -> int:
@@ -36,6 +61,14 @@ def _date(text: str) -> dt.date:
 
 
 def _parser() -> argparse.ArgumentParser:
+    _Choices.building = True
+    try:
+        return _build_parser()
+    finally:
+        _Choices.building = False
+
+
+def _build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="prereview", description="合法性审查预审引擎 — legality pre-review of decision dossiers")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -43,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+", metavar="PATH", help="卷宗文件（YAML/JSON）或文件夹")
     c.add_argument("--format", choices=("text", "json", "jsonl") + MACHINE_FORMATS, default="text",
                    help="jsonl＝每个卷宗一行 JSON，审查完一个输出一行")
-    c.add_argument("--fail-on", choices=SEVERITIES, default="major",
+    c.add_argument("--fail-on", choices=_Choices(_severities), default="major",
                    help="有此级别或更严重的发现时退出码为 1（默认 major）")
     c.add_argument("--exit-zero", action="store_true", help="有发现时也以 0 退出（输入或规则错误仍为 2）")
     c.add_argument("--as-of", type=_date, help="审查基准日 YYYY-MM-DD（默认取卷宗中的日期）")
@@ -69,10 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     rl.add_argument("--format", choices=("text", "json"), default="text")
     rl.add_argument("--jurisdiction", metavar="地区", help="如 甘肃省、兰州市、兰州市城关区、national（只看全国性规则）")
     rl.add_argument("--as-of", type=_date, help="按哪一天施行的规则和数值（默认今天）")
-    rl.add_argument("--kind", choices=tuple(KINDS), help="只列此种类的规则")
+    rl.add_argument("--kind", choices=_Choices(_kinds), help="只列此种类的规则")
     _rules_options(rl)
     rc = rsub.add_parser("coverage", help="法律依据目录中每项要求由哪些规则、清单项承担，或为何不可检查")
-    rc.add_argument("--kind", choices=tuple(KINDS), default="major-decision")
+    rc.add_argument("--kind", choices=_Choices(_kinds), default="major-decision")
     rc.add_argument("--format", choices=("text", "json"), default="text")
     _rules_options(rc)
     rs = rsub.add_parser("show", help="查看一条规则：依据、条件、消息、整改与用例")
@@ -80,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     _rules_options(rs)
 
     i = sub.add_parser("init", help="写出带注释的卷宗模板")
-    i.add_argument("--kind", choices=tuple(KINDS), default="major-decision")
+    i.add_argument("--kind", choices=_Choices(_kinds), default="major-decision")
     i.add_argument("-o", "--output", type=Path, help="输出文件（默认打印到屏幕）")
 
     sub.add_parser("schema", help="打印卷宗的 JSON Schema")
@@ -114,6 +147,7 @@ def _print_problems(err: InputError) -> None:
 
 
 def _load_rules(args):
+    from prereview.engine.rulebook import load_rulebook
     return load_rulebook(args.rules, args.pack, extra=tuple(args.local_rules or ()))
 
 
@@ -404,6 +438,8 @@ def cmd_report(args) -> int:
         return EXIT_INPUT
     try:
         rulebook = _load_rules(args)
+        from prereview.engine.load import load_dossier
+        from prereview.engine.review import run_review
         review = run_review(load_dossier(args.dossier), rulebook, args.as_of, _calendar(args))
         checklist = _checklist_for(review, args.answers)
     except InputError as err:
@@ -493,7 +529,7 @@ def _coverage(args, rulebook) -> int:
     catalogue = list(load_catalogue(args.rules or default_rules_dir()).values())
     path = resources.files("prereview.checklists") / f"{args.kind}.yaml"
     checklist = yaml.safe_load(path.read_text("utf-8")) if path.is_file() else {}
-    rows = coverage(rulebook, catalogue, checklist, KINDS[args.kind].coverage_prefixes)
+    rows = coverage(rulebook, catalogue, checklist, _kinds()[args.kind].coverage_prefixes)
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -510,7 +546,7 @@ def _coverage(args, rulebook) -> int:
 def cmd_init(args) -> int:
     from importlib import resources
 
-    text = (resources.files("prereview.api") / "templates" / KINDS[args.kind].template).read_text("utf-8")
+    text = (resources.files("prereview.api") / "templates" / _kinds()[args.kind].template).read_text("utf-8")
     if args.output:
         if args.output.exists():
             print(f"{args.output} 已存在，未覆盖", file=sys.stderr)

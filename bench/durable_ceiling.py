@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/durable_ceiling.py [--what text|steps|materials|experts|rules|all]
 The dossier bypasses engine/limits.py (validated straight into the model) so that durable itself is probed.
-`rules N CHUNK` reviews a dossier with the major-decision rules copied under new ids up to N rules,
+`rules N CHUNK` reviews a dossier with its kind's rules copied under new ids up to N rules,
 CHUNK rules per durable ruleset (engine/matcher.py's CHUNK; a large CHUNK puts them all in one).
 Printed, never asserted. The figures are quoted in engine/limits.py.
 """
@@ -56,12 +56,13 @@ from prereview.engine import load_dossier_text, load_rulebook, matcher, run_revi
 from prereview.engine.rulebook import Rulebook
 n, matcher.CHUNK = int(sys.argv[1]), int(sys.argv[2])
 shipped = load_rulebook()
-own = [r for r in shipped.rules if "major-decision" in r.durable]
-rules = [dataclasses.replace(r, spec=r.spec.model_copy(update={"id": f"{r.id}-C{i // len(own)}"}))
-         for i, r in zip(range(n), (own * (n // len(own) + 1)))]
-book = Rulebook(shipped.packs, rules, shipped.params, hashlib.sha256(f"probe {sys.argv[1:]}".encode()).hexdigest())
 path = Path(sys.argv[3])
 loaded = load_dossier_text(path.read_text(encoding="utf-8"), path.name)
+kind = loaded.dossier.decision.kind
+own = [r for r in shipped.rules if kind in r.durable]
+rules = [dataclasses.replace(r, spec=r.spec.model_copy(update={"id": f"{r.id}-C{i // len(own)}"}))
+         for i, r in zip(range(n), (own * (n // len(own) + 1)))]
+book = Rulebook(shipped.packs, rules, hashlib.sha256(f"probe {sys.argv[1:]}".encode()).hexdigest())
 one = len(run_review(loaded, shipped).findings)
 t = time.perf_counter()
 try:
@@ -73,10 +74,10 @@ print("then", run_review(loaded, shipped).verdict)
 """
 
 
-def trial(what: str, n: int, chunk: int | None = None) -> str:
+def trial(what: str, n: int, chunk: int | None = None, dossier: Path | None = None) -> str:
     base = ROOT / "rules" / "_fixtures" / "major-decision-compliant.yaml"
     if what == "rules":
-        argv = ["-c", RULES_CHILD, str(n), str(chunk or 10**6), str(ROOT / "examples" / "wuwei-old-town-renewal.yaml")]
+        argv = ["-c", RULES_CHILD, str(n), str(chunk or 10**6), str(dossier or ROOT / "examples" / "wuwei-old-town-renewal.yaml")]
     else:
         argv = ["-c", CHILD, what, str(n), str(base)]
     try:
@@ -95,7 +96,10 @@ SIZES = {
     "experts": [200, 5_000, 40_000],
     "rules": [91, 200, 282, 284, 304, 473],  # in one ruleset; then with the matcher's CHUNK
 }
-CHUNKED = [182, 304, 473, 1_000, 3_000]
+CHUNKED = [182, 304, 473, 1_000, 3_000, 10_000]  # rules of the dossier's kind, in rulesets of the matcher's CHUNK
+# one dossier per kind, and the one that crashed durable when the enforcement rules were in one ruleset
+DOSSIERS = [ROOT / "examples" / "wuwei-old-town-renewal.yaml", ROOT / "examples" / "lanzhou-market-fine-hearing.yaml",
+            ROOT / "tests" / "data" / "durable-crash-enforcement.yaml"]
 
 
 def main() -> None:
@@ -112,10 +116,11 @@ def main() -> None:
                 print(f"{what:10} {n:>10,}  {trial(what, n)}   [{time.perf_counter() - t:.1f}s wall]", flush=True)
         if what == "rules":
             from prereview.engine.matcher import CHUNK
-            for n in CHUNKED:
-                t = time.perf_counter()
-                print(f"{'rules/' + str(CHUNK):10} {n:>10,}  {trial(what, n, CHUNK)}   "
-                      f"[{time.perf_counter() - t:.1f}s wall]", flush=True)
+            for dossier in DOSSIERS:
+                for n in [n for n in CHUNKED for _ in range(args.repeat)]:
+                    t = time.perf_counter()
+                    print(f"{'rules/' + str(CHUNK):10} {n:>10,}  {dossier.name}: {trial(what, n, CHUNK, dossier)}   "
+                          f"[{time.perf_counter() - t:.1f}s wall]", flush=True)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,15 @@ def _package_years() -> range:
         last += 1
 
 
+def _package_workday(day: date) -> bool:
+    """chinese_calendar.is_workday(day) for a day of _package_years(), from the same tables: is_workday
+    recomputes min/max over every holiday on each call, 0.2 s of a `check ONE` for the ~7,700 days."""
+    return day in _WORKDAYS or (day.weekday() <= 4 and day not in _HOLIDAYS)
+
+
+_HOLIDAYS, _WORKDAYS = chinese_calendar.constants.holidays, chinese_calendar.constants.workdays
+
+
 class Calendar:
     """Working days over a contiguous span of years, with a cumulative count for O(1) ordinals."""
 
@@ -190,7 +199,7 @@ class Calendar:
         self._span = (first, last)
         self._first, self._last = date(first, 1, 1), date(last, 12, 31)
         days = [self._first + k * ONE for k in range((self._last - self._first).days + 1)]
-        work = [chinese_calendar.is_workday(d) if owner[d.year] is None else d.weekday() < 5 for d in days]
+        work = [_package_workday(d) if owner[d.year] is None else d.weekday() < 5 for d in days]
         for year in range(first, last + 1):  # then each file's own dates, spill into a neighbour year included
             if (f := owner[year]) is not None:
                 for flag, listed in zip((False, True), f.days()):

@@ -23,7 +23,7 @@ import threading
 
 from durable import engine as durable
 
-from .errors import EngineFailure
+from .errors import EngineFailure, Problem
 from .facts import Fact
 from . import kinds as kinds_
 from .rulebook import Rulebook
@@ -37,6 +37,12 @@ _ANCHOR_ID = "__anchor"
 # did tests/data/durable-crash-enforcement.yaml; in chunks of 25, 2,400 random dossiers ran clean. What
 # counts is how many rules match the same fact, not the rule count alone, so the chunks stay small.
 CHUNK = 10
+# Rules of one decision kind a rulebook may hold: the largest count that ran clean here, in rulesets of
+# CHUNK (bench/durable_ceiling.py --what rules --repeat 8, fresh processes, on each kind's example and on
+# tests/data/durable-crash-enforcement.yaml): 1,000 ran clean 17 of 17 times on that file; 2,000 crashed
+# (SIGSEGV) 2 of 14, 3,000 3 of 6 — at random, not per hash seed, so past the bound durable is not safe
+# even where one run passes. Loading more is a located error, never handed to durable.
+MAX_RULES_PER_KIND = 1_000
 
 
 class _Host(durable.Host):
@@ -137,6 +143,22 @@ class Matcher:
             raise EngineFailure("the decision fact was not matched: the review did not run")
         Matcher._host.delete_state(name, sid)
         return hits
+
+
+def bound_problems(rules) -> list[Problem]:
+    """A located problem at the first rule of each kind past MAX_RULES_PER_KIND."""
+    counts: dict[str, int] = {}
+    problems = []
+    for rule in rules:
+        for kind in rule.durable:
+            counts[kind] = counts.get(kind, 0) + 1
+            if counts[kind] == MAX_RULES_PER_KIND + 1:
+                problems.append(Problem(
+                    str(rule.path), rule.line, "id",
+                    f"{kind} 的规则超过 {MAX_RULES_PER_KIND} 条（本条为第 {MAX_RULES_PER_KIND + 1} 条），超出已测试的规则引擎上限，"
+                    f"规则库不予加载 (more than {MAX_RULES_PER_KIND} rules of one kind: past the tested bound of durable-rules)",
+                    f"每种卷宗至多 {MAX_RULES_PER_KIND} 条规则（engine/matcher.py MAX_RULES_PER_KIND）"))
+    return problems
 
 
 def prepare(rulebook: Rulebook, day=None) -> None:

@@ -788,6 +788,8 @@ def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None,
     for pack, doc, _, _ in loaded:
         problems.extend(_supplement_problems(pack, doc, by_id, catalogue))
     hasher.update((rules_dir / "catalogue.yaml").read_bytes())
+    from .matcher import bound_problems  # durable-rules' tested bound, met at loading, never in a review
+    problems.extend(bound_problems(rules))
     if problems:
         raise RuleError(problems)
     return Rulebook([pack for pack, *_ in loaded], rules, hasher.hexdigest())

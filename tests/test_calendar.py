@@ -190,6 +190,16 @@ def test_the_package_covers_2004_to_2026_only():
         chinese_calendar.is_workday(date(2027, 1, 1))
 
 
+
+def test_the_fast_package_lookup_is_the_packages_answer_every_day():
+    from prereview.engine.calendar import _package_workday, _package_years
+
+    years = _package_years()
+    days = _days(date(years[0], 1, 1), date(years[-1], 12, 31))
+    assert len(days) > 8000
+    assert [_package_workday(d) for d in days] == [chinese_calendar.is_workday(d) for d in days]
+
+
 GOOD = """year: 2030
 notice:
   title: 测试
