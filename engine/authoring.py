@@ -26,17 +26,21 @@ def unfilled(doc: Located) -> list[Problem]:
         items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
         for key, value in items:
             here = pos + (key,)
-            for text in (key, value):
-                if isinstance(text, str) and PLACEHOLDER in text:
-                    hint = _HINT.search(text).group(1).strip()
-                    out.append(Problem(doc.path, doc.line(here), dotted(here),
-                                       "尚未填写 (not filled in)", hint or "实际内容"))
-                    break
-            else:
+            blank_key = isinstance(key, str) and PLACEHOLDER in key
+            if blank_key:  # a path to fill in (a case's `set:`): named by where it stands
+                out.append(_problem(doc, here, pos, key, "尚未填写的键 (key not filled in)"))
+            if isinstance(value, str) and PLACEHOLDER in value:
+                out.append(_problem(doc, here, pos if blank_key else here, value, "尚未填写 (not filled in)"))
+            elif not blank_key:
                 walk(value, here)
 
     walk(doc.data, ())
     return out
+
+
+def _problem(doc: Located, at: tuple, named: tuple, text: str, message: str) -> Problem:
+    hint = _HINT.search(text).group(1).strip()
+    return Problem(doc.path, doc.line(at), dotted(named), message, hint or "实际内容")
 
 
 @dataclass

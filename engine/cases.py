@@ -9,6 +9,7 @@ error of that case, never a Python traceback; a broken base dossier is reported 
 from __future__ import annotations
 
 import copy
+import faulthandler
 import functools
 import os
 import pickle
@@ -343,6 +344,7 @@ def _forked(rulebook: Rulebook, work: list) -> Iterator[CaseOutcome]:
         pid = os.fork()
         if pid == 0:  # the child: runs cases from `start` on, one record per case; never returns
             os.close(r)
+            faulthandler.disable()  # a crash is the parent's to report, at the case, without a C-level dump
             code = 0
             try:
                 for k in range(start, len(work)):
