@@ -478,6 +478,10 @@ def _authoring_parsers(rsub) -> None:
     rt = rsub.add_parser("test", help="运行规则包的用例 (run the rule cases)：每个失败的用例一行，定位到用例文件的行")
     rt.add_argument("dirs", nargs="*", type=Path, metavar="DIR",
                     help="规则目录（含 catalogue.yaml 与各规则包）；默认使用随程序安装的 rules/")
+    ra = rsub.add_parser("attributes", help="条件语言中各记录可用的属性及其类型、代码值 (attributes a rule can test)")
+    ra.add_argument("--kind", choices=tuple(KINDS), default="major-decision")
+    ra.add_argument("record", nargs="?", metavar="RECORD",
+                    help="decision、material、步骤类型（如 legality-review）或子记录（如 experts）；默认列出全部")
     rn = rsub.add_parser("new", help="写出一条规则的骨架及其用例文件 (a rule skeleton and its cases)")
     rn.add_argument("rule_id", metavar="ID", help="规则编号：大写字母、数字、连字符，如 LZ-MAD-COMMENT-PERIOD")
     rn.add_argument("--pack", required=True, metavar="PACK", help="规则包名称（_pack.yaml 的 pack），如 gansu/major-decision")
@@ -579,7 +583,37 @@ def cmd_rules_new(args) -> int:
     return EXIT_CLEAN
 
 
-AUTHORING = {"test": cmd_rules_test, "new": cmd_rules_new}
+def cmd_rules_attributes(args) -> int:
+    from prereview.engine import kinds
+    from prereview.engine.facts import WD_SUFFIXES, schema_for
+
+    kind = kinds.get(args.kind)
+    schema = schema_for(kind)
+    records = ([("decision", None, "decision（决策事项）")]
+               + [("step", t, f"step: {t}（{kind.step_label(t)}）") for t in schema.step_types]
+               + [(c, None, f"{c}: any（{kind.children[c][2]}，属于 {' / '.join(kind.children[c][0])}）")
+                  for c in schema.children]
+               + [("material", None, "material（材料）")])
+    if args.record:
+        records = [r for r in records if args.record in (r[0], r[1])]
+        if not records:
+            _say(f"{args.kind} 没有记录 {args.record!r}；可用：decision / material / "
+                 + " / ".join([*schema.step_types, *schema.children]))
+            return EXIT_INPUT
+    for fact, subtype, title in records:
+        print(title)
+        attrs = schema.attributes(fact, subtype) or set()
+        if any(a.startswith("mat_") for a in attrs):
+            print(f"  {'mat_<材料种类>':<30} bool   该步骤是否引用了此种材料，每种一个："
+                  + " / ".join(sorted(a for a in attrs if a.startswith("mat_"))[:3]) + " ……（材料种类见 prereview schema）")
+        for name in sorted(a for a in attrs if not a.endswith(WD_SUFFIXES) and not a.startswith("mat_")):
+            codes = schema.values((fact, subtype), name)
+            dated = "  （另有 _wd、_workday、_rest_from）" if f"{name}_wd" in attrs else ""
+            print(f"  {name:<34} {schema.type_of(name) or '':<5}" + (f"  {' / '.join(codes)}" if codes else "") + dated)
+    return EXIT_CLEAN
+
+
+AUTHORING = {"test": cmd_rules_test, "new": cmd_rules_new, "attributes": cmd_rules_attributes}
 
 
 def cmd_init(args) -> int:

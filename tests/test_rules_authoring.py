@@ -222,3 +222,17 @@ def test_rules_new_refuses_and_says_why(tmp_path, capsys, args, said):
     code, out, err = _new(capsys, root, *args)
     assert code == 2 and said in err, err
     assert sorted(p.name for p in (root / "gansu" / "major-decision").iterdir()) == before
+
+
+# ---- rules attributes
+
+def test_rules_attributes_lists_what_a_where_can_test_with_types_and_codes(capsys):
+    assert main(["rules", "attributes", "legality-review"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "step: legality-review（合法性审查）"
+    assert any(x.split()[:2] == ["opinion_on", "date"] and "_wd" in x for x in out.splitlines())
+    assert any(x.split()[:2] == ["conclusion", "enum"] and "lawful-with-amendments" in x for x in out.splitlines())
+    assert main(["rules", "attributes", "--kind", "enforcement-decision", "measures"]) == 0
+    assert "amount" in capsys.readouterr().out
+    assert main(["rules", "attributes", "no-such-record"]) == 2
+    assert "decision / material" in capsys.readouterr().err
