@@ -479,13 +479,13 @@ def _authoring_parsers(rsub) -> None:
     rt.add_argument("dirs", nargs="*", type=Path, metavar="DIR",
                     help="规则目录（含 catalogue.yaml 与各规则包）；默认使用随程序安装的 rules/")
     ra = rsub.add_parser("attributes", help="条件语言中各记录可用的属性及其类型、代码值 (attributes a rule can test)")
-    ra.add_argument("--kind", choices=tuple(KINDS), default="major-decision")
+    ra.add_argument("--kind", default="major-decision", metavar="KIND", help="决策种类（默认 major-decision）")
     ra.add_argument("record", nargs="?", metavar="RECORD",
                     help="decision、material、步骤类型（如 legality-review）或子记录（如 experts）；默认列出全部")
     rn = rsub.add_parser("new", help="写出一条规则的骨架及其用例文件 (a rule skeleton and its cases)")
     rn.add_argument("rule_id", metavar="ID", help="规则编号：大写字母、数字、连字符，如 LZ-MAD-COMMENT-PERIOD")
     rn.add_argument("--pack", required=True, metavar="PACK", help="规则包名称（_pack.yaml 的 pack），如 gansu/major-decision")
-    rn.add_argument("--kind", choices=tuple(KINDS), help="决策种类（默认：规则包的种类）")
+    rn.add_argument("--kind", metavar="KIND", help="决策种类（默认：规则包的种类）")
     rn.add_argument("--step", metavar="STEP", help="发现所属的步骤类型，如 legality-review")
     rn.add_argument("--rules", type=Path, action="append", metavar="DIR",
                     help="另外查找规则包的目录（可重复）；默认只查随程序安装的 rules/")
@@ -493,6 +493,7 @@ def _authoring_parsers(rsub) -> None:
 
 def cmd_rules_test(args) -> int:
     from prereview.engine.cases import run_cases
+    from prereview.engine.rulebook import load_rulebook
     from prereview.reports.text import terminal_safe
 
     if len(args.dirs) > 1:
@@ -588,6 +589,9 @@ def cmd_rules_attributes(args) -> int:
     from prereview.engine.facts import WD_SUFFIXES, schema_for
 
     kind = kinds.get(args.kind)
+    if kind is None:
+        _say(f"未知的决策种类 {args.kind!r}；可用：{' / '.join(kinds.KINDS)}")
+        return EXIT_INPUT
     schema = schema_for(kind)
     records = ([("decision", None, "decision（决策事项）")]
                + [("step", t, f"step: {t}（{kind.step_label(t)}）") for t in schema.step_types]
