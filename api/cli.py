@@ -6,6 +6,7 @@ import datetime as dt
 import errno
 import json
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -111,6 +112,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rs = rsub.add_parser("show", help="查看一条规则：依据、条件、消息、整改与用例")
     rs.add_argument("rule_id", metavar="ID")
     _rules_options(rs)
+    _authoring_parsers(rsub)
 
     i = sub.add_parser("init", help="写出带注释的卷宗模板")
     i.add_argument("--kind", choices=_Choices(_kinds), default="major-decision")
@@ -458,6 +460,8 @@ def cmd_report(args) -> int:
 def cmd_rules(args) -> int:
     from prereview.reports.text import render_rule
 
+    if args.rules_command in AUTHORING:
+        return AUTHORING[args.rules_command](args)
     try:
         rulebook = _load_rules(args)
     except RuleError as err:
@@ -541,6 +545,160 @@ def _coverage(args, rulebook) -> int:
         counts = {k: sum(1 for r in rows if r["where"] == k) for k in labels}
         print("合计：" + " · ".join(f"{labels[k]} {n}" for k, n in counts.items()))
     return EXIT_INPUT if any(r["where"] == "unaccounted" for r in rows) else EXIT_CLEAN
+
+
+# ---- rule authoring: `rules test`, `rules new` (engine/cases.py, engine/authoring.py)
+
+def _authoring_parsers(rsub) -> None:
+    rt = rsub.add_parser("test", help="运行规则包的用例 (run the rule cases)：每个失败的用例一行，定位到用例文件的行")
+    rt.add_argument("dirs", nargs="*", type=Path, metavar="DIR",
+                    help="规则目录（含 catalogue.yaml 与各规则包）；默认使用随程序安装的 rules/")
+    ra = rsub.add_parser("attributes", help="条件语言中各记录可用的属性及其类型、代码值 (attributes a rule can test)")
+    ra.add_argument("--kind", default="major-decision", metavar="KIND", help="决策种类（默认 major-decision）")
+    ra.add_argument("record", nargs="?", metavar="RECORD",
+                    help="decision、material、步骤类型（如 legality-review）或子记录（如 experts）；默认列出全部")
+    rn = rsub.add_parser("new", help="写出一条规则的骨架及其用例文件 (a rule skeleton and its cases)")
+    rn.add_argument("rule_id", metavar="ID", help="规则编号：大写字母、数字、连字符，如 LZ-MAD-COMMENT-PERIOD")
+    rn.add_argument("--pack", required=True, metavar="PACK", help="规则包名称（_pack.yaml 的 pack），如 gansu/major-decision")
+    rn.add_argument("--kind", metavar="KIND", help="决策种类（默认：规则包的种类）")
+    rn.add_argument("--step", metavar="STEP", help="发现所属的步骤类型，如 legality-review")
+    rn.add_argument("--rules", type=Path, action="append", metavar="DIR",
+                    help="另外查找规则包的目录（可重复）；默认只查随程序安装的 rules/")
+
+
+def cmd_rules_test(args) -> int:
+    from prereview.engine.cases import replacement_problems, run_cases
+    from prereview.engine.rulebook import load_rulebook
+    from prereview.reports.text import terminal_safe
+
+    if len(args.dirs) > 1:
+        _say("rules test 一次只接受一个规则目录 (one rules folder at a time)")
+        return EXIT_INPUT
+    folder = args.dirs[0] if args.dirs else None
+    root = folder is None or (folder / "national").is_dir()  # a whole rules folder, or a local pack folder
+    try:
+        rulebook = load_rulebook(folder) if root else load_rulebook(extra=(folder,))
+    except RuleError as err:
+        _print_problems(err)
+        return EXIT_INPUT
+    mine = [r for r in rulebook.rules if root or r.pack.local]
+    out = _Stdout()
+    cases = failed = broken = 0
+    for problem in replacement_problems(rulebook) if not root else ():  # a replacement never looser
+        failed += 1
+        out.write(terminal_safe(str(problem)) + "\n")
+    for outcome in run_cases(rulebook, mine):
+        cases += outcome.cases
+        if not outcome.ok:
+            broken += outcome.error
+            failed += not outcome.error
+            outcome.path = _shown_path(outcome.path)
+            out.write(terminal_safe(str(outcome)) + "\n")
+    packs = len({r.pack.name for r in mine})
+    out.write(f"规则包 {packs} 个 · 规则 {len(mine)} 条 · 用例 {cases} 个 · 失败 {failed} · 有误 {broken}"
+              f"  (packs {packs}, rules {len(mine)}, cases {cases}, failures {failed}, errors {broken})\n")
+    return EXIT_INPUT if broken else EXIT_FINDINGS if failed else EXIT_CLEAN
+
+
+def _shown_path(path: str) -> str:
+    """A path below the working folder as a relative one (as an editor or terminal opens it)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def cmd_rules_new(args) -> int:
+    from prereview.engine import kinds
+    from prereview.engine.authoring import cases_skeleton, find_packs, rule_files, rule_skeleton
+    from prereview.engine.rulebook import RuleFile, default_rules_dir
+
+    packs, problems = find_packs([*(args.rules or ()), default_rules_dir()])  # a local pack first
+    pattern = RuleFile.model_json_schema()["properties"]["id"]["pattern"]
+    if not re.fullmatch(pattern, args.rule_id):
+        _say(f"规则编号 {args.rule_id!r} 不合规：应为大写字母、数字，至少两段，以连字符相连，如 LZ-MAD-COMMENT-PERIOD "
+             "(invalid rule ID)")
+        return EXIT_INPUT
+    existing = rule_files(packs).get(args.rule_id)
+    if existing is not None:
+        _say(f"规则 {args.rule_id} 已存在：{existing}；规则编号不得重复，也不得重用 (rule ID exists)")
+        return EXIT_INPUT
+    pack = next((p for p in packs if p.name == args.pack), None)
+    if pack is None:
+        for problem in problems:
+            _say(f"输入有误：{problem}")
+        _say(f"没有规则包 {args.pack!r} (unknown pack)；已知的规则包：" + (" / ".join(p.name for p in packs) or "无")
+             + "。本地规则包所在目录用 --rules DIR 指明")
+        return EXIT_INPUT
+    kind = args.kind or (pack.kinds[0] if len(pack.kinds) == 1 else None)
+    if kind not in pack.kinds:
+        _say(f"规则包 {pack.name} 适用于 {' / '.join(pack.kinds) or '（未写 kinds）'}，"
+             + (f"不适用于 {kind}" if kind else "请用 --kind 指明决策种类") + " (kind not in pack)")
+        return EXIT_INPUT
+    steps = list(kinds.get(kind).steps) if kinds.get(kind) else []
+    if args.step is not None and steps and args.step not in steps:
+        _say(f"{kind} 没有步骤类型 {args.step!r} (unknown step)；可用：{' / '.join(steps)}")
+        return EXIT_INPUT
+    rule_path = pack.directory / f"{args.rule_id}.yaml"
+    cases_path = pack.directory / f"{args.rule_id}.cases.yaml"
+    for target, text in ((rule_path, rule_skeleton(args.rule_id, kind, args.step)),
+                         (cases_path, cases_skeleton(args.rule_id, pack.has_base))):
+        try:
+            with open(target, "x", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as exc:
+            _say(str(OutputError(target, exc)))
+            return EXIT_INPUT
+    root = pack.directory
+    while root.parent != root and not (root / "catalogue.yaml").exists():
+        root = root.parent
+    catalogue = root / "catalogue.yaml" if (root / "catalogue.yaml").exists() else Path("catalogue.yaml")
+    print(f"已写出规则骨架：{rule_path}\n已写出用例骨架：{cases_path}\n"
+          f"接下来 (next)：\n"
+          f"  1. 把两个文件中每一处【待填写：…】换成实际内容；未填完之前规则库拒绝加载，并逐处指出。\n"
+          f"  2. 在法律依据目录 {catalogue} 中登记 implements 所写的要求编号（id、section、source）。\n"
+          f"  3. 在审查清单 checklists/{kind}.yaml 中核对该要求的归属：由规则承担的无需清单项；"
+          f"只能人工判断的部分写清单项，不可检查的写 not_checkable（prereview rules coverage --kind {kind}）。\n"
+          f"  4. 运行 prereview rules test" + (f" {root}" if root != default_rules_dir() else "")
+          + "，直到全部用例通过。")
+    return EXIT_CLEAN
+
+
+def cmd_rules_attributes(args) -> int:
+    from prereview.engine import kinds
+    from prereview.engine.facts import WD_SUFFIXES, schema_for
+
+    kind = kinds.get(args.kind)
+    if kind is None:
+        _say(f"未知的决策种类 {args.kind!r}；可用：{' / '.join(kinds.KINDS)}")
+        return EXIT_INPUT
+    schema = schema_for(kind)
+    records = ([("decision", None, "decision（决策事项）")]
+               + [("step", t, f"step: {t}（{kind.step_label(t)}）") for t in schema.step_types]
+               + [(c, None, f"{c}: any（{kind.children[c][2]}，属于 {' / '.join(kind.children[c][0])}）")
+                  for c in schema.children]
+               + [("material", None, "material（材料）")])
+    if args.record:
+        records = [r for r in records if args.record in (r[0], r[1])]
+        if not records:
+            _say(f"{args.kind} 没有记录 {args.record!r}；可用：decision / material / "
+                 + " / ".join([*schema.step_types, *schema.children]))
+            return EXIT_INPUT
+    for fact, subtype, title in records:
+        print(title)
+        attrs = schema.attributes(fact, subtype) or set()
+        if any(a.startswith("mat_") for a in attrs):
+            print(f"  {'mat_<材料种类>':<30} bool   该步骤是否引用了此种材料，每种一个："
+                  + " / ".join(sorted(a for a in attrs if a.startswith("mat_"))[:3]) + " ……（材料种类见 prereview schema）")
+        for name in sorted(a for a in attrs if not a.endswith(WD_SUFFIXES) and not a.startswith("mat_")):
+            codes = schema.values((fact, subtype), name)
+            dated = "  （另有 _wd、_workday、_rest_from）" if f"{name}_wd" in attrs else ""
+            print(f"  {name:<34} {schema.type_of(name) or '':<5}" + (f"  {' / '.join(codes)}" if codes else "") + dated)
+    return EXIT_CLEAN
+
+
+AUTHORING = {"test": cmd_rules_test, "new": cmd_rules_new, "attributes": cmd_rules_attributes}
 
 
 def cmd_init(args) -> int:

@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from . import kinds as kinds_
+from .authoring import unfilled
 from .conditions import ConditionError, Clause, compile_clauses, parse_when, refs
 from .errors import Problem, RuleError
 from .facts import WD_SUFFIXES, schema_for
@@ -601,8 +602,8 @@ def _declared_values(pack: Pack) -> dict:
 
 def _load_rule(path: Path, pack: Pack, catalogue: dict) -> tuple[Rule | None, list[Problem]]:
     doc, problems = read_file(path)
-    if problems:
-        return None, problems
+    if problems or unfilled(doc):  # a skeleton of `rules new` never loads until filled
+        return None, problems or unfilled(doc)
     try:
         spec = RuleFile.model_validate(doc.data)
     except ValidationError as exc:
@@ -673,8 +674,8 @@ def _load_cases(rule: Rule) -> list[Problem]:
         return [Problem(str(rule.path), 1, "cases", f"缺少用例文件 {path.name}",
                         "至少一个应触发（fire）和一个不应触发（quiet）的用例")]
     doc, problems = read_file(path)
-    if problems:
-        return problems
+    if problems or unfilled(doc):
+        return problems or unfilled(doc)
     try:
         spec = CasesFile.model_validate(doc.data)
     except ValidationError as exc:
