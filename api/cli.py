@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("-o", "--output", type=Path, help="输出文件（默认打印到屏幕）")
 
     sub.add_parser("schema", help="打印卷宗的 JSON Schema")
+    from prereview.api.service.cli import add_parsers as service_parsers
+    service_parsers(sub)  # serve, token, db
     return p
 
 
@@ -496,8 +498,9 @@ def cmd_schema(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from prereview.api.service.cli import HANDLERS as service_handlers
     handler = {"check": cmd_check, "report": cmd_report, "rules": cmd_rules, "init": cmd_init,
-               "schema": cmd_schema}[args.command]
+               "schema": cmd_schema, **service_handlers}[args.command]
     try:
         return handler(args)
     except EngineFailure as err:
