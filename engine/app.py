@@ -193,6 +193,20 @@ def answers_from_data(data: Any, name: str = "answers") -> Answers:
     return Answers(name, parsed.answers, {key: None for key in parsed.answers})
 
 
+def answers_from_bytes(raw: bytes, name: str = "answers.yaml") -> Answers:
+    """Answers sent as YAML or JSON bytes (a request body): the answers file's checks, with lines."""
+    from .source import parse_bytes
+
+    doc, problems = parse_bytes(raw, name)
+    if problems:
+        raise AnswersError(problems)
+    try:
+        parsed = AnswersFile.model_validate(doc.data)
+    except ValidationError as exc:
+        raise AnswersError(problems_from_validation(exc, doc, AnswersFile)) from None
+    return Answers(name, parsed.answers, {key: doc.line(("answers", key)) for key in parsed.answers})
+
+
 def with_answers(result: ReviewResult, answers: Answers | None) -> ReviewResult:
     """The result with the kind's checklist merged and the reviewer's answers applied — a new value.
     A kind without a checklist gets none (and answers for it are an error)."""
@@ -227,5 +241,5 @@ def render_sarif(results: list[ReviewResult], rulebook: Rulebook | None = None) 
 
 
 __all__ = ["ReviewOut", "FindingOut", "EvidenceOut", "BasisOut", "Receipt", "DossierRef", "ReviewResult",
-           "review_bytes", "review_path", "review_loaded", "from_record", "with_answers", "answers_from_data",
+           "review_bytes", "review_path", "review_loaded", "from_record", "with_answers", "answers_from_data", "answers_from_bytes",
            "render", "render_sarif", "has_checklist"]
