@@ -564,6 +564,8 @@ def _add_dossier_schema(api: FastAPI) -> None:
         schema = get_openapi(title=api.title, version=api.version, description=api.description, routes=api.routes)
         dossier = dossier_schema()
         defs = dossier.pop("$defs", {})
+        for key in ("$schema", "$id"):  # the OpenAPI document is the schema's context here
+            dossier.pop(key, None)
         text = json.dumps(dossier).replace("#/$defs/", "#/components/schemas/")
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, value in defs.items():
