@@ -268,3 +268,9 @@ def test_reads_are_logged_as_access_events_without_the_partys_data(service, capl
     for value in (party["name"], party.get("id_number")):
         if value:
             assert value not in logged
+
+
+def test_sqlite_runs_in_wal_mode_with_synchronous_full(service):
+    with service.api.state.engine.connect() as conn:
+        assert conn.execute(sqlalchemy.text("pragma journal_mode")).scalar() == "wal"
+        assert conn.execute(sqlalchemy.text("pragma synchronous")).scalar() == 2  # FULL
