@@ -103,3 +103,22 @@ def test_another_organisations_reviews_are_not_listed(service, targets):
     assert all(i["org"] == "金昌市司法局" for i in theirs["items"])
     everyone = service.client.get("/v1/reviews", params={"limit": 100}, headers=service.headers("admin")).json()
     assert targets["review_id"] in {i["id"] for i in everyone["items"]}
+
+
+def test_the_readmes_service_commands_name_real_endpoints_and_files(service):
+    import re
+
+    from helpers import ROOT
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## The review service (HTTP)")[1].split("\n## ")[0]
+    commands = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    paths = {re.sub(r"/REVIEW_ID", "/{review_id}", p) for p in re.findall(r"http://127\.0\.0\.1:8000(/[\w/.{}-]+)", commands)}
+    assert paths and paths <= {path for _, path in TABLE}
+    for name in re.findall(r"@([\w/.-]+\.ya?ml)", commands):
+        assert (ROOT / name).exists(), name
+    from prereview.api.cli import _parser
+    setup = next(line for line in commands.splitlines() if "token create" in line)
+    token_args = setup.split("prereview token create", 1)[1].split(">")[0].split()
+    args = _parser().parse_args(["token", "create", *token_args])
+    assert (args.org, args.role) == ("武威市司法局", "submitter")
+    assert _parser().parse_args(["serve"]).port == 8000
