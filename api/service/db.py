@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import (DDL, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+from sqlalchemy import (DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         create_engine, event)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -90,16 +90,6 @@ class AccessEvent(Base):
 
 Index("reviews_org_created", ReviewRecord.org, ReviewRecord.created_at)
 
-for _table in ("reviews", "answer_events", "access_events", "review_findings"):
-    for _op in ("UPDATE", "DELETE"):
-        event.listen(Base.metadata.tables[_table], "after_create", DDL(
-            f"CREATE TRIGGER {_table}_no_{_op.lower()} BEFORE {_op} ON {_table} "
-            f"BEGIN SELECT RAISE(ABORT, '{_table} records are immutable'); END").execute_if(dialect="sqlite"))
-        event.listen(Base.metadata.tables[_table], "after_create", DDL(
-            f"CREATE RULE {_table}_no_{_op.lower()} AS ON {_op} TO {_table} DO INSTEAD NOTHING"
-        ).execute_if(dialect="postgresql"))
-
-
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -119,8 +109,15 @@ def make_engine(url: str) -> Engine:
 
 
 def upgrade(engine: Engine) -> None:
-    """Create what is missing (the first schema version; later versions will come as migrations)."""
-    Base.metadata.create_all(engine)
+    """Bring the schema to the newest version (Alembic migrations in api/service/migrations/versions)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
 
 
 def sessions(engine: Engine) -> sessionmaker:
