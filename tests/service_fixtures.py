@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import copy
+import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 import yaml
 from fastapi.testclient import TestClient
 
@@ -46,10 +49,29 @@ def make_tokens(api) -> dict:
     return out
 
 
+def fresh_database_url() -> str:
+    """"" (SQLite in the data folder), or, when PREREVIEW_TEST_POSTGRES names a PostgreSQL server (.ci/run
+    starts one), a new empty database on it, so each service starts from nothing on either backend."""
+    server = os.environ.get("PREREVIEW_TEST_POSTGRES")
+    if not server:
+        return ""
+    name = f"prereview_test_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return sqlalchemy.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def backend(svc: "Service") -> str:
+    return svc.api.state.engine.dialect.name
+
+
 def start(tmp: Path, **settings) -> Service:
     faults = tmp / "faults"
     faults.mkdir(parents=True, exist_ok=True)
-    s = Settings(data_dir=tmp / "data", workers=1, test_faults=str(faults), **settings)
+    s = Settings(data_dir=tmp / "data", workers=1, test_faults=str(faults), database_url=fresh_database_url(),
+                 **settings)
     asgi = create_app(s)
     client = TestClient(asgi, raise_server_exceptions=False)
     client.__enter__()
@@ -83,5 +105,5 @@ def titled(title: str, data: dict | None = None) -> dict:
     return data
 
 
-__all__ = ["Service", "service", "start", "dossier_bytes", "late_review", "titled", "ORG", "OTHER", "YAML",
+__all__ = ["Service", "service", "start", "fresh_database_url", "backend", "dossier_bytes", "late_review", "titled", "ORG", "OTHER", "YAML",
            "BASE"]

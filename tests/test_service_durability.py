@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from service_fixtures import dossier_bytes, late_review, titled
+from service_fixtures import dossier_bytes, fresh_database_url, late_review, titled
 
 CLIENTS = 6
 KILL_AFTER = 30  # acknowledged reviews before the kill; the clients are still sending
@@ -31,8 +31,10 @@ def _children(pid: int) -> set[int]:
 class Server:
     """`prereview serve --port 0` in a child process; the port is read from its start-up line."""
 
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, database_url: str = ""):
         env = dict(os.environ, PREREVIEW_DATA_DIR=str(data), PREREVIEW_WORKERS="2")
+        if database_url:
+            env["PREREVIEW_DATABASE_URL"] = database_url
         self.proc = subprocess.Popen([sys.executable, "-m", "prereview.api.cli", "serve", "--port", "0"],
                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
@@ -63,8 +65,10 @@ class Server:
                 pass
 
 
-def _token(data: Path) -> str:
+def _token(data: Path, database_url: str) -> str:
     env = dict(os.environ, PREREVIEW_DATA_DIR=str(data))
+    if database_url:
+        env["PREREVIEW_DATABASE_URL"] = database_url
     out = subprocess.run([sys.executable, "-m", "prereview.api.cli", "token", "create", "--org", "武威市司法局",
                           "--role", "submitter", "--name", "耐久测试"], env=env, capture_output=True, text=True,
                          check=True)
@@ -73,9 +77,10 @@ def _token(data: Path) -> str:
 
 def test_every_acknowledged_review_survives_kill_9(tmp_path):
     data = tmp_path / "data"
-    token = _token(data)
+    url = fresh_database_url()  # SQLite in data/, or a new PostgreSQL database in CI's second run
+    token = _token(data, url)
     assert token.startswith("prv_")
-    server = Server(data)
+    server = Server(data, url)
     acked: list[tuple[str, bytes, dict]] = []
     lock = threading.Lock()
     enough = threading.Event()
@@ -113,7 +118,7 @@ def test_every_acknowledged_review_survives_kill_9(tmp_path):
     assert not failures, failures[:3]
     assert len(acked) >= KILL_AFTER
 
-    again = Server(data)
+    again = Server(data, url)
     try:
         with httpx.Client(base_url=again.url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as http:
             for review_id, raw, body in acked:
