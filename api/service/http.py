@@ -571,6 +571,16 @@ def _add_dossier_schema(api: FastAPI) -> None:
         for name, value in defs.items():
             components.setdefault(name, json.loads(json.dumps(value).replace("#/$defs/", "#/components/schemas/")))
         components["DossierSchema"] = json.loads(text)
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        error = {"description": "错误：稳定的错误代码与中文说明",
+                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        for operations in schema["paths"].values():  # every error is an ErrorOut, 422 included
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = dict(error, description=responses["422"].get("description", "参数或内容有误"))
+                responses["default"] = error
         schema.setdefault("components", {})["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
         schema["security"] = [{"bearer": []}]
         api.openapi_schema = schema
