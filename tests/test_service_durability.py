@@ -36,7 +36,7 @@ class Server:
         if database_url:
             env["PREREVIEW_DATABASE_URL"] = database_url
         self.proc = subprocess.Popen([sys.executable, "-m", "prereview.api.cli", "serve", "--port", "0"],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self.ready = threading.Event()
         self.port = None
@@ -46,7 +46,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def _read(self):
-        for line in self.proc.stderr:
+        for line in self.proc.stdout:  # stderr too (start-up, access log)
             self.lines.append(line)
             m = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", line)
             if m:
@@ -132,3 +132,6 @@ def test_every_acknowledged_review_survives_kill_9(tmp_path):
             assert http.get("/healthz").json() == {"status": "ok"}
     finally:
         again.kill(signal.SIGTERM)
+    logs = "".join(server.lines + again.lines)
+    assert "POST /v1/reviews" in logs and "201" in logs  # the access log is there...
+    assert "耐久测试" not in logs  # ...and no dossier text is in it
