@@ -124,6 +124,18 @@ def _pdf(server: Server, n: int = 5) -> list[float]:
     return times
 
 
+def _billion_laughs(server: Server) -> float:
+    """Seconds until a "billion laughs" document (10^9 values with its aliases expanded) is refused."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join(f'*a{i - 1}' for _ in range(10))}]" for i in range(1, 10)]
+    lines.append("decision: *a9")
+    headers = {"Authorization": f"Bearer {server.token}", "content-type": "application/yaml"}
+    t0 = time.perf_counter()
+    r = httpx.post(server.url + "/v1/reviews", content="\n".join(lines).encode(), headers=headers, timeout=60)
+    assert r.status_code == 422, r.text
+    return time.perf_counter() - t0
+
+
 def _in_process(seconds: float) -> float:
     from prereview.engine import app, load_rulebook
     from prereview.engine.calendar import load_calendar
@@ -159,6 +171,7 @@ def main() -> None:
                     print(f"{name:<10} clients {clients:>2}: {r['per_second']:6.1f} reviews/s  p50 {r['p50_ms']:7.1f} ms"
                           f"  p99 {r['p99_ms']:7.1f} ms  ({r['reviews']} reviews, {r['errors']} errors; "
                           f"p50 / in-process {r['p50_ms'] / (1000 * per_review):.1f}x)")
+                print(f"{name:<10} billion laughs refused (422) in {1000 * _billion_laughs(server):.0f} ms")
                 times = _pdf(server)
                 print(f"{name:<10} GET report.pdf: median {statistics.median(times):.2f} s, max {max(times):.2f} s "
                       f"({len(times)} requests)")

@@ -166,8 +166,11 @@ def test_the_list_filters_and_pages(service):
     none = service.client.get("/v1/reviews", params={"from": "2000-01-01", "to": "2000-12-31"}, headers=h).json()
     assert none == {"items": [], "total": 0, "next": None}
     unit = page["items"][0]["unit"]
-    by_unit = service.client.get("/v1/reviews", params={"unit": unit, "limit": 100}, headers=h).json()
+    by_unit = service.client.get("/v1/reviews", params={"unit": unit, "limit": 1}, headers=h).json()
     assert by_unit["items"] and {i["unit"] for i in by_unit["items"]} == {unit}
+    following = service.client.get(by_unit["next"], headers=h).json()  # the Chinese filter survives the link
+    assert following["items"] and {i["unit"] for i in following["items"]} == {unit}
+    assert following["items"][0]["id"] != by_unit["items"][0]["id"]
     bad = service.client.get("/v1/reviews", params={"limit": 0}, headers=h)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid-request"
 

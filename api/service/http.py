@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -387,7 +388,7 @@ def _routes(api: FastAPI) -> None:  # noqa: C901 — one place that lists every 
         if offset + len(rows) < total:
             params = dict(request.query_params)
             params.update(offset=str(offset + len(rows)), limit=str(limit))
-            nxt = "/v1/reviews?" + "&".join(f"{k}={v}" for k, v in params.items())
+            nxt = "/v1/reviews?" + urlencode(params)
         return ReviewPage(total=total, next=nxt, items=[ReviewSummary(
             id=r.id, created_at=r.created_at, org=r.org, kind=r.kind, title=r.title, verdict=r.verdict,
             organ=r.organ, unit=r.unit, findings=counts.get(r.id, 0), supersedes=r.supersedes) for r in rows])
