@@ -261,6 +261,11 @@ def _rules_broken(args, err: RuleError, problems: list[Problem]) -> int:
     return EXIT_INPUT
 
 
+def _stamp(review) -> None:
+    """A filed report says when it was made; the JSON receipt stays time-free (byte-identical runs)."""
+    review.receipt["generated_at"] = dt.datetime.now().astimezone().isoformat(timespec="minutes")
+
+
 def _report_names(paths: list[Path]) -> dict[str, str]:
     """A distinct report name per dossier: its stem, or, where stems clash (a/x.yaml and b/x.yaml,
     x.yaml and x.json — compared ignoring case), its path below the clashing files' common folder
@@ -289,20 +294,25 @@ def _report_writer(directory: Path, names: dict[str, str]):
     """What a worker does with each review when --report-dir is given: write its HTML and PDF
     report. Returns [(target, error or None)] for the parent to say."""
     def write(review) -> list[tuple[str, str | None]]:
-        from prereview.engine import app
-        from prereview.reports.render import html_to_pdf
+        from prereview.reports.render import html_to_pdf, render_report
 
         stem = directory / names[review.path]
         targets = [stem.with_name(stem.name + ".html"), stem.with_name(stem.name + ".pdf")]
-        html = app.render(app.ReviewResult.of(review), fmt="html")  # stamped; the review is left as it was
+        receipt = review.receipt
+        review.receipt = dict(receipt)  # the stamp is for the filed report, not the JSON receipt
+        _stamp(review)
         results = []
-        # the PDF is the same HTML laid out, so templates and checklist are rendered once
-        for target, data in ((targets[0], lambda: html), (targets[1], lambda: html_to_pdf(html.decode()))):
-            try:
-                _write_atomically(target, data())
-                results.append((str(target), None))
-            except OutputError as err:
-                results.append((str(target), str(err)))
+        try:
+            html = render_report(review, template="report", fmt="html", checklist=_checklist_for(review, None))
+            # the PDF is the same HTML laid out, so templates and checklist are rendered once
+            for target, data in ((targets[0], lambda: html), (targets[1], lambda: html_to_pdf(html.decode()))):
+                try:
+                    _write_atomically(target, data())
+                    results.append((str(target), None))
+                except OutputError as err:
+                    results.append((str(target), str(err)))
+        finally:
+            review.receipt = receipt
         return results
     return write
 

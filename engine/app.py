@@ -53,7 +53,6 @@ class BasisOut(_Out):
 
 
 class FindingOut(_Out):
-    model_config = ConfigDict(frozen=True, extra="allow")  # a newer engine's fields pass through
     rule_id: str
     severity: str = Field(description="blocking 阻断 / major 重要 / advisory 提示")
     title: str
@@ -132,11 +131,6 @@ class ReviewResult:
     def verdict_label(self) -> str:
         return verdict_label(self.kind, self.verdict)
 
-    @classmethod
-    def of(cls, review: Review) -> "ReviewResult":
-        """The result of an engine Review (which is not changed or kept)."""
-        return cls(ReviewOut.of(review), tuple(review.applied_rules), review.dossier)
-
     def review(self) -> Review:
         """A fresh engine Review for renderers: nothing they do reaches this result."""
         findings = [_finding(f) for f in self.out.findings]
@@ -151,13 +145,16 @@ def _finding(f: FindingOut) -> Finding:
     data["evidence"] = [Evidence(**e) for e in data["evidence"]]
     data.setdefault("record", "")
     data.setdefault("bar", "")
-    fields = Finding.__dataclass_fields__
-    return Finding(**{k: v for k, v in data.items() if k in fields})
+    return Finding(**data)
+
+
+def _result(review: Review) -> ReviewResult:
+    return ReviewResult(ReviewOut.of(review), tuple(review.applied_rules), review.dossier)
 
 
 def review_loaded(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None = None,
                   calendar=None) -> ReviewResult:
-    return ReviewResult.of(run_review(loaded, rulebook, as_of, calendar))
+    return _result(run_review(loaded, rulebook, as_of, calendar))
 
 
 def review_bytes(raw: bytes, name: str, rulebook: Rulebook, as_of: dt.date | None = None,
