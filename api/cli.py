@@ -119,6 +119,8 @@ def _build_parser() -> argparse.ArgumentParser:
     i.add_argument("-o", "--output", type=Path, help="输出文件（默认打印到屏幕）")
 
     sub.add_parser("schema", help="打印卷宗的 JSON Schema")
+    from prereview.api.service.cli import add_parsers as service_parsers
+    service_parsers(sub)  # serve, token, db
     return p
 
 
@@ -432,24 +434,21 @@ def _write_atomically(target: Path, data: bytes) -> None:
 
 
 def cmd_report(args) -> int:
-    from prereview.reports.render import render_report
-
     fmt = args.format or args.output.suffix.lstrip(".").lower()
     if fmt not in ("html", "pdf", "md"):
         print(f"无法从输出文件名 {args.output} 判断格式：请用 .html / .pdf / .md 或 --format", file=sys.stderr)
         return EXIT_INPUT
+    from prereview.engine import app
+    from prereview.engine.checklist import load_answers
+
     try:
-        rulebook = _load_rules(args)
-        from prereview.engine.load import load_dossier
-        from prereview.engine.review import run_review
-        review = run_review(load_dossier(args.dossier), rulebook, args.as_of, _calendar(args))
-        checklist = _checklist_for(review, args.answers)
+        result = app.review_path(args.dossier, _load_rules(args), args.as_of, _calendar(args))
+        result = app.with_answers(result, load_answers(args.answers) if args.answers else None)
     except InputError as err:
         _print_problems(err)
         return EXIT_INPUT
-    _stamp(review)
     try:
-        _write_atomically(args.output, render_report(review, template=args.template, fmt=fmt, checklist=checklist))
+        _write_atomically(args.output, app.render(result, template=args.template, fmt=fmt))
     except OutputError as err:
         _say(str(err))
         return EXIT_INPUT
@@ -730,8 +729,9 @@ def cmd_schema(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from prereview.api.service.cli import HANDLERS as service_handlers
     handler = {"check": cmd_check, "report": cmd_report, "rules": cmd_rules, "init": cmd_init,
-               "schema": cmd_schema}[args.command]
+               "schema": cmd_schema, **service_handlers}[args.command]
     try:
         return handler(args)
     except EngineFailure as err:

@@ -1,0 +1,1 @@
+"""The HTTP review service (FastAPI): stored, immutable review records behind bearer tokens."""
