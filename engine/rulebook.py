@@ -33,6 +33,7 @@ BARS = {
     "no-issue": "不得出台",
     "risk-control": "确保风险可控后方可作出决策",
     "unlawful-after-decision": "决策程序违法，应当依法纠正",
+    "no-reliance": "未经公布的，不得作为行政管理依据",
 }
 Text = Annotated[str, Field(min_length=1)]
 

@@ -113,8 +113,9 @@ def _step_models(dossier: type[BaseModel]) -> dict[str, type]:
 def _registry() -> dict[str, DecisionKind]:
     from .enforcement import KIND as ENFORCEMENT
     from .major_decision import KIND as MAJOR
+    from .normative import KIND as NORMATIVE
 
-    return {k.code: k for k in (MAJOR, ENFORCEMENT)}
+    return {k.code: k for k in (MAJOR, ENFORCEMENT, NORMATIVE)}
 
 
 KINDS: dict[str, DecisionKind] = _registry()
