@@ -73,6 +73,8 @@ class DecisionKind:
     terms: dict[str, str] = field(default_factory=dict)
     # The opinion's statutory basis: (citation, applies(decision) -> bool), cited where it applies.
     opinion_basis: tuple[tuple[str, Callable], ...] = ()
+    # Further rows of the opinion's table of the matter: (dossier) -> [(中文 label, value)]
+    case_rows: Callable | None = None
 
     @property
     def steps(self) -> dict[str, type]:

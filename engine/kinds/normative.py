@@ -333,6 +333,26 @@ _DECISION_ATTRS = {"organ_name": "text", "confidential": "bool", "urgent": "bool
                    "valid_from": "date", "valid_until": "date", "validity_months": "int"}
 
 
+def _cn(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _case_rows(dossier: Dossier) -> list[tuple[str, str]]:
+    """The document as the opinion's table states it, beyond its organ and drafting unit."""
+    d = dossier.decision
+    rows = [("文件性质", f"内部执行文件（{Excluded.labels[d.excluded]}），不纳入合法性审核范围" if d.excluded
+             else "涉及公民、法人和其他组织权利义务的行政规范性文件"),
+            ("涉及市场主体", "与市场主体生产经营活动密切相关" if d.market_activity else "否")]
+    if d.validity:
+        until = f"，有效期至{_cn(d.validity.valid_until)}" if d.validity.valid_until else "，未标注有效期"
+        rows.append(("施行日期与有效期", f"自{_cn(d.validity.valid_from)}起施行{until}"))
+    for s in dossier.steps:
+        if s.type == "registration":
+            numbers = "；".join(x for x in (s.document_no, s.register_no and f"登记号 {s.register_no}") if x)
+            rows.append(("文号与登记号", numbers or "（未记载）"))
+    return rows
+
+
 def _step_facts(step, put, pos) -> None:
     """A legality review's outcome as two facts, so that a condition stays a comparison: the date of an opinion
     that lets the document go to deliberation (合法 or 应当予以修改), and whether it found the document unlawful."""
@@ -409,5 +429,6 @@ KIND = DecisionKind(
                        "legality-review": {"review_working_days": ("opinion_on", "submitted_on"),
                                            "supplemented_working_days": ("opinion_on", "complete_on")}},
     template="dossier-normative-document.yaml",
+    case_rows=_case_rows,
     in_force_date=_issued_on,
 )
