@@ -52,6 +52,12 @@ class BasisOut(_Out):
     in_force: InForceOut | None = None
 
 
+class FigureOut(_Out):
+    value: int
+    unit: str = Field(description="days / working-days / count / yuan / years")
+    pack: str = Field(description="设定该数值的规则包（地方规则包可从严）")
+
+
 class FindingOut(_Out):
     rule_id: str
     severity: str = Field(description="blocking 阻断 / major 重要 / advisory 提示")
@@ -63,13 +69,16 @@ class FindingOut(_Out):
     fix: str
     step: str
     pack: str
+    pack_version: str = Field(default="", description="产生本发现的规则包版本")
+    figures: dict[str, FigureOut] | None = Field(
+        default=None, description="本发现所用的数值及设定它的规则包（仅用到数值的规则有）")
     record: str | None = Field(default=None, description="如何在卷宗中记录整改（仅部分规则有）")
     bar: str | None = Field(default=None, description="阻断规则的法律后果（仅部分规则有）")
 
     @model_serializer(mode="wrap")
     def _absent_when_empty(self, handler):
         data = handler(self)
-        for key in ("record", "bar"):  # absent unless the rule carries them, as in the CLI's JSON
+        for key in ("figures", "record", "bar"):  # absent unless the rule carries them, as in the CLI's JSON
             if not data.get(key):
                 data.pop(key, None)
         return data
@@ -145,6 +154,7 @@ def _finding(f: FindingOut) -> Finding:
     data["evidence"] = [Evidence(**e) for e in data["evidence"]]
     data.setdefault("record", "")
     data.setdefault("bar", "")
+    data["figures"] = data.get("figures") or {}
     return Finding(**data)
 
 

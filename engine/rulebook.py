@@ -38,6 +38,7 @@ BARS = {
     "no-issue": "不得出台",
     "risk-control": "确保风险可控后方可作出决策",
     "unlawful-after-decision": "决策程序违法，应当依法纠正",
+    "no-reliance": "未经公布的，不得作为行政管理依据",
 }
 Text = Annotated[str, Field(min_length=1)]
 
@@ -129,7 +130,7 @@ class RuleFile(_Strict):
                                        message=None, fix=None)
 
 
-UNITS = {"days": "日", "working-days": "个工作日", "count": "", "yuan": "元", "years": "年"}
+UNITS = {"days": "日", "working-days": "个工作日", "count": "", "yuan": "元", "months": "个月", "years": "年"}
 DIRECTIONS = {"at-least": "不少于", "at-most": "不超过"}
 SCOPE_KEYS = ("province", "city", "county")
 

@@ -251,6 +251,8 @@ def _case(dossier, decision: dict, kind) -> list[dict]:
     if grounds and "major_grounds" in kind.terms:
         rows.append({"label": kind.terms["major_grounds"],
                      "value": "；".join(_label(type(d), "major_grounds", g) for g in grounds)})
+    if kind.case_rows:
+        rows += [{"label": label, "value": value} for label, value in kind.case_rows(dossier)]
     parents, field, noun = kind.children.get("measures", ((), "", ""))
     step = next((s for s in reversed(dossier.steps) if s.type in parents and getattr(s, field)), None)
     if step is not None:

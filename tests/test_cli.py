@@ -151,12 +151,12 @@ def test_check_report_dir_writes_html_and_pdf_per_dossier(capsys, tmp_path, late
 
 
 def test_a_kind_or_date_no_rule_covers_is_unusable_input_never_a_pass(capsys, tmp_path):
-    data = base_data()
-    data["decision"]["kind"] = "normative-document"
-    other = tmp_path / "ndoc.yaml"
-    other.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    # a normative document issued in 2017, before 国办发〔2018〕115号: only a stray older rule would be in force
+    text = (ROOT / "rules" / "_fixtures" / "normative-document-compliant.yaml").read_text("utf-8")
+    other = tmp_path / "ndoc2017.yaml"
+    other.write_text(text.replace("2025-", "2017-").replace("2027-", "2019-"), "utf-8")
     code, _, err = _run(capsys, "check", str(other))
-    assert code == 2 and "normative-document" in err and "decision.kind" in err
+    assert code == 2 and "2018-12-04" in err and "issued_on" in err
     code, _, err = _run(capsys, "check", str(BASE), "--as-of", "2010-01-01")
     assert code == 2 and "2010-01-01" in err
 

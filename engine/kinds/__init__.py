@@ -76,6 +76,8 @@ class DecisionKind:
     # Named dates a rule may key its version and figures on (`dated_by`): name -> (dossier, as_of) ->
     # (date, field path, 中文) or None when the dossier lacks it (then the kind's in_force_date applies)
     dates: dict[str, Callable] = field(default_factory=dict)
+    # Further rows of the opinion's table of the matter: (dossier) -> [(中文 label, value)]
+    case_rows: Callable | None = None
 
     @property
     def steps(self) -> dict[str, type]:
@@ -116,8 +118,9 @@ def _step_models(dossier: type[BaseModel]) -> dict[str, type]:
 def _registry() -> dict[str, DecisionKind]:
     from .enforcement import KIND as ENFORCEMENT
     from .major_decision import KIND as MAJOR
+    from .normative import KIND as NORMATIVE
 
-    return {k.code: k for k in (MAJOR, ENFORCEMENT)}
+    return {k.code: k for k in (MAJOR, ENFORCEMENT, NORMATIVE)}
 
 
 KINDS: dict[str, DecisionKind] = _registry()
