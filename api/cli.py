@@ -501,7 +501,7 @@ def _list_rules(args, rulebook) -> int:
         for kind in kinds_:
             chain = rulebook.chain(kind, region)
             planned, _ = rulebook.plan(kind, chain, lambda rule: (day, (), ""))
-            header.append(f"{KINDS[kind].label}：{' → '.join(p.name for p in chain) or '（无规则包）'}（{day} 施行的 {len(planned)} 条规则）")
+            header.append(f"{_kinds()[kind].label}：{' → '.join(p.name for p in chain) or '（无规则包）'}（{day} 施行的 {len(planned)} 条规则）")
             for p in planned:
                 row = rule_summary(p.rule, p.figures)
                 row["severity"] = p.version.severity
@@ -574,9 +574,9 @@ def cmd_rules_test(args) -> int:
         _say("rules test 一次只接受一个规则目录 (one rules folder at a time)")
         return EXIT_INPUT
     folder = args.dirs[0] if args.dirs else None
-    root = folder is None or (folder / "national").is_dir()  # a whole rules folder, or a local pack folder
+    root = folder is None  # the built-in packs; or a folder of packs, on top of them (same name: in their place)
     try:
-        rulebook = load_rulebook(folder) if root else load_rulebook(extra=(folder,))
+        rulebook = load_rulebook() if root else load_rulebook(extra=(folder,), replace=True)
     except RuleError as err:
         _print_problems(err)
         return EXIT_INPUT

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from .errors import DossierError, EngineFailure, InputError, Problem, RuleError
-from .load import _validate
+from .load import _validate, load_dossier_text
 from .review import run_review
 from .rulebook import Case, Rule, Rulebook
 from .source import Located, dotted, parse_text, read_file

@@ -308,11 +308,11 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
         "engine": {"name": "prereview", "version": prereview.__version__},
         "rulebook": {"packs": [{"name": c.name, "version": c.version, "sha256": c.digest} for c in chain],
                      "rules": len(planned), "figures": _receipt_figures(planned), "sha256": rulebook.digest},
-        "jurisdiction": {k: v for k, v in region.items() if v} | {"chain": [c.name for c in chain]},
         "dossier_sha256": loaded.sha256,
         "as_of": day.isoformat(),
         "rules_applied": len(planned),
         "calendar": calendar.receipt(),
+        "jurisdiction": {k: v for k, v in region.items() if v} | {"chain": [c.name for c in chain]},
     }
     return Review(loaded.doc.path, d.decision.title, d.decision.kind, verdict, findings, receipt,
                   sorted(by_rule), d)

@@ -730,9 +730,12 @@ def _pack_files(root: Path) -> list[Path]:
     return sorted(root.glob("**/_pack.yaml"), key=lambda p: (p.parent.parts.count("national") == 0, str(p)))
 
 
-def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None, extra: tuple = ()) -> Rulebook:
+def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None, extra: tuple = (),
+                  replace: bool = False) -> Rulebook:
     """Load every pack under rules_dir (or only those named) and the local packs in `extra`
-    (folders holding one or more packs, each extending a loaded pack), validating all files."""
+    (folders holding one or more packs, each extending a loaded pack), validating all files.
+    With `replace`, a pack in `extra` takes the place of the built-in pack of the same name
+    (an author testing an edited copy); otherwise a name used twice is an error."""
     rules_dir = Path(rules_dir) if rules_dir else default_rules_dir()
     catalogue = load_catalogue(rules_dir)
     loaded = [(*_load_pack(p), rules_dir, False) for p in _pack_files(rules_dir)]
@@ -745,6 +748,9 @@ def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None,
         if (folder / "catalogue.yaml").exists():  # a local pack's own requirements
             catalogue = {**catalogue, **load_catalogue(folder)}
         loaded += [(*_load_pack(p), folder, True) for p in files]
+    if replace:
+        local = {pack.name for pack, _, _, is_local in loaded if is_local}
+        loaded = [entry for entry in loaded if entry[3] or entry[0].name not in local]
     names = [pack.name for pack, *_ in loaded]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

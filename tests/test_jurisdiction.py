@@ -323,3 +323,29 @@ def test_another_provinces_dossier_before_the_regulation_is_refused_not_passed()
     gansu = run_review(load_dossier_text(_variant(lambda d: d["decision"].__setitem__("as_of", "2019-05-01")),
                                          "y.yaml"), rulebook())
     assert gansu.receipt["rules_applied"] > 0
+
+
+def test_the_cli_reviews_with_a_local_pack_and_tests_it(capsys, tmp_path):
+    from prereview.api.cli import main
+
+    dossier = str(EXAMPLES / "lanzhou-waste-sorting.yaml")
+    assert main(["check", dossier, "--format", "json"]) == 0
+    capsys.readouterr()
+    assert main(["check", dossier, "--format", "json", "--rules", str(LOCAL)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert [f["rule_id"] for f in out["findings"]] == ["MAD-PUBLIC-COMMENT-PERIOD"]
+    assert main(["rules", "test", str(LOCAL)]) == 0
+    assert "规则包 1 个 · 规则 1 条 · 用例 5 个 · 失败 0 · 有误 0" in capsys.readouterr().out
+    assert main(["rules", "list", "--jurisdiction", "兰州市", "--as-of", "2026-03-01", "--kind", "major-decision",
+                 "--rules", str(LOCAL)]) == 0
+    listing = capsys.readouterr().out
+    assert "national/major-decision → gansu/major-decision → lanzhou/major-decision" in listing
+    assert "comment_days=45（lanzhou/major-decision）" in listing
+    assert main(["rules", "show", "MAD-LEGALITY-REVIEW-TIME", "--rules", str(LOCAL)]) == 0
+    shown = capsys.readouterr().out
+    assert "legality_review_working_days = 7个工作日" in shown and "= 10个工作日" in shown and "收紧上级数值" in shown
+    loose = _copy_local(tmp_path)
+    pack = loose / "major-decision" / "_pack.yaml"
+    pack.write_text(pack.read_text("utf-8").replace("      - value: 10\n", "      - value: 5\n"), "utf-8")
+    assert main(["check", dossier, "--rules", str(loose)]) == 2
+    assert "只能从严" in capsys.readouterr().err

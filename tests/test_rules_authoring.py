@@ -183,7 +183,7 @@ def test_rules_new_writes_a_skeleton_the_loader_refuses_at_every_placeholder(tmp
     assert rule.exists() and cases.exists()
     assert "catalogue.yaml" in out and "checklists/major-decision.yaml" in out and "prereview rules test" in out
     with pytest.raises(RuleError) as info:
-        load_rulebook(root)
+        load_rulebook(extra=(root,), replace=True)
     fields = {p.field for p in info.value.problems}
     assert {"title", "implements[0]", "basis[0].source", "basis[0].number", "basis[0].article",
             "basis[0].in_force.from", "severity", "when[0].where", "message", "fix"} <= fields
@@ -199,7 +199,7 @@ def test_a_filled_rule_with_an_unfilled_cases_file_is_still_refused(tmp_path, ca
     filled = (pack / f"{RULE_ID}.yaml").read_text("utf-8")
     (pack / "GS-MAD-NEW-RULE.yaml").write_text(filled.replace(f"id: {RULE_ID}", "id: GS-MAD-NEW-RULE", 1), "utf-8")
     with pytest.raises(RuleError) as info:
-        load_rulebook(root)
+        load_rulebook(extra=(root,), replace=True)
     problems = [p for p in info.value.problems if p.path.endswith("GS-MAD-NEW-RULE.cases.yaml")]
     assert [(p.field, p.message) for p in problems] == [
         ("cases[0].name", "尚未填写 (not filled in)"), ("cases[0].change[0].set", "尚未填写的键 (key not filled in)"),
