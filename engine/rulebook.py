@@ -450,10 +450,6 @@ class Rulebook:
         names = sorted({n for p in chain if kind in p.kinds for n in p.figures})
         return {n: f for n in names if (f := self.figure(n, chain, day)) is not None}
 
-    def default_chain(self, rule: Rule) -> list[Pack]:
-        """The chain a rule is written in: its own pack and the packs it extends."""
-        return rule.pack.ancestry
-
     def receipt(self, kind: str | None = None) -> dict:
         """What was loaded (for one decision kind, or all): packs with their hashes and rule count."""
         packs = [p for p in self.packs if kind is None or kind in p.kinds]
