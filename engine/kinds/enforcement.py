@@ -15,7 +15,7 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator, model_validator
 
 from ..dossier import Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, Yuan, _enum, material_model
-from . import DecisionKind, Heads, Period
+from . import DecisionKind, Heads, Period, PlanAnchor
 
 Stage = _enum("Stage", {
     "pre-review": "拟送法制审核",
@@ -634,4 +634,5 @@ KIND = DecisionKind(
                                     "delivery_days": ("decision_served_on", "executed_on")}},
     template="dossier-enforcement-decision.yaml",
     in_force_date=_first_act,
+    plan_anchor=PlanAnchor("decision", "--decide-by", "拟作出决定日期", {"remedies_stated": True, "sealed": True}, "closed"),
 )
