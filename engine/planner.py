@@ -33,8 +33,8 @@ STATUS_LABELS = {
     "impossible": "已来不及",
     "on-time": "按期",
     "late": "逾期",
-    "excepted": "未满期限，卷宗载明了规则所列的例外情形",
-    "required": "须履行（规则未设期限）",
+    "excepted": "例外情形",
+    "required": "须履行",
     "calendar-gap": "无法计算",
 }
 
@@ -150,9 +150,9 @@ def _field(kind, step: str, name: str) -> str:
 def _what(kind, step: str, name: str) -> str:
     model = kind.steps[step]
     desc = model.model_fields[name].description if name in model.model_fields else None
-    if name == model.date_field or not desc:
-        return model.label if name == model.date_field else f"{model.label}（{name}）"
-    return desc.split("（")[0]
+    if desc:
+        return desc.split("（")[0]
+    return model.label if name == model.date_field else f"{model.label}（{name}）"
 
 
 def _cite(b) -> str:
@@ -280,7 +280,8 @@ def plan_dossier(loaded: LoadedDossier, rulebook: Rulebook, *, target: dt.date |
         rows.append(solver.row(node, today, fired, planned_by_id={p.rule.id: p for p in planned}))
     for step in sorted(required - {n[0] for n in edges} - {anchor.step}):
         rows.append(PlanStep(step=step, step_label=kind.step_label(step), field=kind.steps[step].date_field,
-                             what=kind.step_label(step), status="required", status_label=STATUS_LABELS["required"]))
+                             what=kind.step_label(step), status="required", status_label=STATUS_LABELS["required"],
+                             note="规则要求履行该步骤，未规定期限"))
     order = kind.step_order()
     rows.sort(key=lambda r: (r.latest or dt.date.max, order.index(r.step), r.field))
     return Plan(dossier=loaded.doc.path, title=d.decision.title, kind=kind.code, kind_label=kind.label,
@@ -404,6 +405,8 @@ class _Solver:
                     rules = {x.planned.rule.id for x in self.edges.get(node, ())}
                     row.status = "late" if rules & fired else "excepted"
                     row.margin = self._count(e, latest, actual)
+                    if row.status == "excepted":
+                        row.note = "未满期限，但卷宗载明了规则所列的例外情形，审查不报"
             elif latest is None:
                 row.status = "required"
             elif latest < today:
