@@ -741,8 +741,11 @@ def _period_problems(rule: Rule, doc: Located) -> list[Problem]:
                     continue
                 if a.step not in steps:
                     out.append(_rule_problem(doc, at + (key, "step"), f"{k.label}没有步骤类型 {a.step}", " / ".join(steps)))
-                else:
-                    date_problem(a.step, a.date, at + (key, "date"))
+                    continue
+                date_problem(a.step, a.date, at + (key, "date"))
+                if a.step not in matched and None not in matched:
+                    out.append(_rule_problem(doc, at + (key, "step"), f"规则的条件（when）没有涉及步骤 {a.step}：期限须是规则所检查的",
+                                             " / ".join(s for s in matched if s) or "when 中的步骤"))
         side = "before" if period.before is not None else "after"
         if isinstance(period.offset, str):
             spec = _declared_spec(rule.pack, period.offset)
