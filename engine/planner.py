@@ -212,12 +212,11 @@ class _Edge:
         return text
 
 
-def _loaded_with(loaded: LoadedDossier, kind, anchor, target: dt.date) -> LoadedDossier:
-    """The dossier as it will stand: the planned anchor step on its date, at the kind's last stage."""
+def _loaded_with(loaded: LoadedDossier, kind, anchor, target: dt.date, stage: str, as_of: dt.date) -> LoadedDossier:
+    """The dossier as it will stand: the planned anchor step on its date, at `stage`, reviewed on `as_of`."""
     data = loaded.dossier.model_dump(mode="json", exclude_none=True, by_alias=True)
-    data["decision"]["stage"] = anchor.stage
-    declared = data["decision"].get("as_of")
-    data["decision"]["as_of"] = max(target.isoformat(), declared or "")  # ISO dates order as text
+    data["decision"]["stage"] = stage
+    data["decision"]["as_of"] = max(as_of.isoformat(), data["decision"].get("as_of") or "")  # ISO dates order as text
     date_field = kind.steps[anchor.step].date_field
     mine = [s for s in data["steps"] if s["type"] == anchor.step]
     if mine:  # the meeting re-planned: its last record on the planned date
@@ -226,6 +225,19 @@ def _loaded_with(loaded: LoadedDossier, kind, anchor, target: dt.date) -> Loaded
     else:
         data["steps"].append({"type": anchor.step, date_field: target.isoformat(), **copy.deepcopy(anchor.record)})
     return load_dossier_text(json.dumps(data, ensure_ascii=False), loaded.doc.path)
+
+
+def _required(loaded, rulebook, kind, anchor, target, as_of, calendar) -> set[str]:
+    """The steps the rules report as absent at some stage from the dossier's own to the last (a kind may report
+    a step missing at one stage only, e.g. the legal review before the decision)."""
+    stages = list(kind.stages.labels)
+    out = set()
+    for stage in stages[stages.index(loaded.dossier.decision.stage):]:
+        hyp = _loaded_with(loaded, kind, anchor, target, stage, as_of)
+        _, planned = review_plan(hyp, rulebook, kind, hyp.dossier.decision.as_of)
+        fired = {f.rule_id for f in run_review(hyp, rulebook, calendar=calendar).findings}
+        out |= {s for p in planned if p.rule.id in fired and (s := _missing_rule(p.rule))}
+    return out
 
 
 def _refuse(loaded, pos, message, expected="") -> DossierError:
@@ -251,19 +263,39 @@ def plan_dossier(loaded: LoadedDossier, rulebook: Rulebook, *, target: dt.date |
         target, source = done[anchor_node], "卷宗记载的日期"
     if target is None:  # the latest the rules allow, counted from what is done
         target, source = _default_target(loaded, rulebook, kind, anchor, anchor_node, done, calendar, today)
-    hyp = _loaded_with(loaded, kind, anchor, target)
+    # reviewed first on the target date, then on the first working day after the last planned date: a rule that
+    # reports a step missing only once its period has run (publication within N working days) names it then
+    as_of = target
+    for _ in range(3):
+        required = _required(loaded, rulebook, kind, anchor, target, as_of, calendar)
+        chain, rows, gaps = _rows(loaded, rulebook, kind, anchor, target, as_of, calendar, required, done, today)
+        last = max((r.latest for r in rows if r.latest), default=as_of)
+        try:
+            later = calendar.next_working_day(last + ONE)
+        except CalendarGap:
+            break
+        if later <= as_of:
+            break
+        as_of = later
+    return Plan(dossier=loaded.doc.path, title=d.decision.title, kind=kind.code, kind_label=kind.label,
+                target=target, target_label=anchor.label, target_source=source, target_step=anchor_node[0],
+                target_field=anchor_node[1], today=today, steps=rows, packs=[c.name for c in chain], gaps=gaps)
+
+
+def _rows(loaded, rulebook, kind, anchor, target, as_of, calendar, required, done, today):
+    hyp = _loaded_with(loaded, kind, anchor, target, anchor.stage, as_of)
     day = hyp.dossier.decision.as_of
     chain, planned = review_plan(hyp, rulebook, kind, day)
-    review = run_review(hyp, rulebook, calendar=calendar)
-    fired = {f.rule_id for f in review.findings}
+    fired = {f.rule_id for f in run_review(hyp, rulebook, calendar=calendar).findings}
     decision = next(f for f in derive(hyp, kind, day, calendar) if f.data["t"] == "decision")
-    required = {s for p in planned if p.rule.id in fired and (s := _missing_rule(p.rule))}
-    present = {s.type for s in d.steps}
-    in_plan = present | required | {anchor.step}
+    anchor_node = (anchor.step, kind.steps[anchor.step].date_field)
+    in_plan = {s.type for s in loaded.dossier.steps} | required | {anchor.step}
     edges: dict[tuple, list[_Edge]] = {}
     for p in planned:
         where = next((c.where for c in p.rule.clauses if c.fact == "decision"), None)
-        if not p.rule.spec.period or not _holds(where, decision.data, p.values):
+        matched = {c.subtype for c in p.rule.clauses if c.fact == "step" and not c.negated and c.subtype}
+        # a period applies where its rule would: its decision conditions hold and the steps it matches are planned
+        if not p.rule.spec.period or not _holds(where, decision.data, p.values) or not matched <= in_plan:
             continue
         for i, period in enumerate(p.rule.spec.period):
             e = _Edge(p, period, i, kind)
@@ -275,19 +307,14 @@ def plan_dossier(loaded: LoadedDossier, rulebook: Rulebook, *, target: dt.date |
     for es in edges.values():
         es.sort(key=_Edge.key)
     solver = _Solver(kind, calendar, edges, done, anchor_node, target)
-    rows = []
-    for node in sorted(set(edges) | {anchor_node}):
-        rows.append(solver.row(node, today, fired, planned_by_id={p.rule.id: p for p in planned}))
+    rows = [solver.row(node, today, fired) for node in sorted(set(edges) | {anchor_node})]
     for step in sorted(required - {n[0] for n in edges} - {anchor.step}):
         rows.append(PlanStep(step=step, step_label=kind.step_label(step), field=kind.steps[step].date_field,
                              what=kind.step_label(step), status="required", status_label=STATUS_LABELS["required"],
                              note="规则要求履行该步骤，未规定期限"))
     order = kind.step_order()
     rows.sort(key=lambda r: (r.latest or dt.date.max, order.index(r.step), r.field))
-    return Plan(dossier=loaded.doc.path, title=d.decision.title, kind=kind.code, kind_label=kind.label,
-                target=target, target_label=anchor.label, target_source=source, target_step=anchor_node[0],
-                target_field=anchor_node[1], today=today, steps=rows,
-                packs=[c.name for c in chain], gaps=sorted(set(solver.gaps.values())))
+    return chain, rows, sorted(set(solver.gaps.values()))
 
 
 def _default_target(loaded, rulebook, kind, anchor, anchor_node, done, calendar, today):
@@ -363,7 +390,7 @@ class _Solver:
             return self.cal.working_days_between(start, end)
         return (end - start).days
 
-    def row(self, node, today, fired, planned_by_id) -> PlanStep:
+    def row(self, node, today, fired) -> PlanStep:
         kind = self.kind
         step, field = node
         latest, e, base = self.latest(node)

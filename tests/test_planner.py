@@ -286,3 +286,64 @@ def test_the_plan_is_deterministic():
     data = _only_started(_base_for(meeting))
     a = _plan(data, target=meeting, today=dt.date(2026, 3, 1)).model_dump_json()
     assert a == _plan(data, target=meeting, today=dt.date(2026, 3, 1)).model_dump_json()
+
+
+# ---------------------------------------------------------------- enforcement: from the decision date
+
+PENALTY = next(p for p in ENF_BASES if "penalty" in p.name)
+DECISION_IN_FIXTURE = dt.date(2025, 5, 28)
+AFTER_DECISION = ("legal-review", "collective-discussion", "decision", "service", "publication", "filing")
+
+
+def _penalty_for(decided: dt.date) -> dict:
+    return _shift(base_data(PENALTY), decided - DECISION_IN_FIXTURE)
+
+
+def _before_decision(data: dict) -> dict:
+    out = copy.deepcopy(data)
+    out["steps"] = [s for s in out["steps"] if s["type"] not in AFTER_DECISION]
+    out["decision"]["stage"] = "pre-review"
+    return out
+
+
+def _moved(data: dict, step: str, field: str, day: dt.date) -> dict:
+    out = copy.deepcopy(data)
+    for s in out["steps"]:
+        if s["type"] == step:
+            s[field] = day.isoformat()
+    return out
+
+
+@settings(max_examples=12, deadline=None)
+@given(decided=st.dates(min_value=dt.date(2021, 11, 1), max_value=dt.date(2026, 12, 15)))
+def test_an_enforcement_plan_agrees_with_the_rules(decided):
+    book = rulebook()
+    data = _penalty_for(decided)
+    plan = plan_dossier(load_data(_before_decision(data)), book, target=decided, today=decided - dt.timedelta(days=60))
+    assert not plan.gaps, plan.gaps
+    planned = [r for r in plan.steps if r.status == "planned"]
+    assert {(r.step, r.field) for r in planned} >= {("legal-review", "opinion_on"), ("service", "served_on"),
+                                                    ("publication", "published_on")}
+    # what is done before the decision is checked against it: the compliant fixture is on time
+    assert {r.status for r in plan.steps if r.done_on and r.status != "target"} == {"on-time"}
+    exact = data
+    for row in planned:
+        exact = _moved(exact, row.step, row.field, row.latest)
+    assert not _fired(exact, book) & _period_rules(book), decided
+    for row in planned:
+        later = _moved(exact, row.step, row.field, row.latest + dt.timedelta(days=1))
+        assert row.rule in _fired(later, book), f"{row.step}.{row.field} after {row.latest}: {row.rule} quiet"
+
+
+@settings(max_examples=12, deadline=None)
+@given(filed=st.dates(min_value=dt.date(2021, 8, 1), max_value=dt.date(2026, 9, 1)))
+def test_the_default_decision_date_is_the_last_day_the_ninety_day_rule_allows(filed):
+    book = rulebook()
+    # the fixture decides 84 days after filing: moved so that filing falls on `filed`
+    data = _penalty_for(filed + (DECISION_IN_FIXTURE - dt.date(2025, 3, 5)))
+    plan = plan_dossier(load_data(_before_decision(data)), book, today=filed)
+    assert plan.target >= filed + dt.timedelta(days=90) and "PEN-CASE-DEADLINE" in plan.target_source
+    on_time = _moved(data, "decision", "decided_on", plan.target)
+    assert "PEN-CASE-DEADLINE" not in _fired(on_time, book)
+    late = _moved(data, "decision", "decided_on", plan.target + dt.timedelta(days=1))
+    assert "PEN-CASE-DEADLINE" in _fired(late, book)
