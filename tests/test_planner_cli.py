@@ -167,3 +167,16 @@ def test_on_the_examples_the_plan_calls_late_exactly_what_the_review_reports(pat
     assert late == fired
     if any(day.year >= 2027 for s in loaded.dossier.steps for day in [getattr(s, s.date_field)]):
         assert plan.gaps and plan.failed  # the calendar stops at 2026: never guessed
+
+
+def test_the_readme_sample_is_what_plan_prints(capsys):
+    import re
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Planning a procedure backwards"):]
+    sample = next(text for lang, text in re.findall(r"```(\w*)\n(.*?)```", section, re.S) if lang == "")
+    code, out, _ = _run(capsys, "plan", str(EXAMPLES / "longnan-tourism-plan-draft.yaml"), "--meeting", "2026-06-18",
+                        "--today", "2026-05-20")
+    assert code == 0
+    lines = out.splitlines()
+    shown = [l for l in sample.splitlines() if l != "…"]
+    assert len(shown) > 8 and all(l in lines for l in shown)
