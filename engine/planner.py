@@ -194,9 +194,9 @@ class _Edge:
         day = base + (-self.n if self.before else self.n) * ONE
         return cal.next_working_day(day) if self.period.holiday_extends else day
 
-    def derives(self, kind, anchor_date: dt.date) -> str:
+    def derives(self, kind, anchor_date: dt.date | None) -> str:
         anchor = _what(kind, *self.anchor)
-        when = f"{anchor}（{anchor_date}）"
+        when = f"{anchor}（{anchor_date or '日期未定'}）"
         if self.figure:
             f = self.figure
             text = f"{when}{'前' if self.before else '后'}，{f.label}{DIRECTIONS[f.direction]}{f.value}{UNITS[f.unit]}"
@@ -415,6 +415,11 @@ class _Solver:
                 row.figures = [PlanFigure(name=f.name, label=f.label, value=f.value, unit=UNITS[f.unit], pack=f.pack,
                                           basis=f"{f.basis.source}{f.basis.article}")]
             row.allows = e.period.allows or ""
+        elif self.edges.get(node):  # counted from a date not yet planned (e.g. filing after publication)
+            first = self.edges[node][0]
+            row.derives, row.anchor, row.rule = first.derives(kind, None), _what(kind, *first.anchor), first.planned.rule.id
+            row.rule_title = first.planned.rule.spec.title
+            row.articles = list(dict.fromkeys(_cite(b) for b in first.planned.basis))
         actual = self.target if node == self.anchor_node else self.done.get(node)
         row.done_on = actual
         try:

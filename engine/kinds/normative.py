@@ -15,7 +15,7 @@ from typing import Annotated, ClassVar, Literal, Union
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator, model_validator
 
 from ..dossier import Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, _enum, material_model
-from . import DecisionKind, Heads, Period
+from . import DecisionKind, Heads, Period, PlanAnchor
 
 Stage = _enum("Stage", {
     "drafting": "起草中",
@@ -426,4 +426,6 @@ KIND = DecisionKind(
     template="dossier-normative-document.yaml",
     case_rows=_case_rows,
     in_force_date=_issued_on,
+    plan_anchor=PlanAnchor("deliberation", "--meeting", "拟提交集体审议日期", {"meeting": "executive", "approved": True},
+                           "filed"),
 )
