@@ -218,10 +218,10 @@ def _loaded_with(loaded: LoadedDossier, kind, anchor, target: dt.date, stage: st
     data["decision"]["stage"] = stage
     data["decision"]["as_of"] = max(as_of.isoformat(), data["decision"].get("as_of") or "")  # ISO dates order as text
     date_field = kind.steps[anchor.step].date_field
-    mine = [s for s in data["steps"] if s["type"] == anchor.step]
+    mine = [i for i, s in enumerate(loaded.dossier.steps) if anchor.counts(s)]
     if mine:  # the meeting re-planned: its last record on the planned date
-        last = max(mine, key=lambda s: s[date_field])
-        last[date_field] = target.isoformat()
+        last = max(mine, key=lambda i: data["steps"][i][date_field])
+        data["steps"][last][date_field] = target.isoformat()
     else:
         data["steps"].append({"type": anchor.step, date_field: target.isoformat(), **copy.deepcopy(anchor.record)})
     return load_dossier_text(json.dumps(data, ensure_ascii=False), loaded.doc.path)
@@ -256,11 +256,13 @@ def plan_dossier(loaded: LoadedDossier, rulebook: Rulebook, *, target: dt.date |
                       "重大行政决策（--meeting）或重大行政执法决定（--decide-by）")
     calendar = calendar or load_calendar()
     today = today or dt.date.today()
-    done = _done(d, kind)
     anchor_node = (anchor.step, kind.steps[anchor.step].date_field)
+    done = _done(d, kind)
+    done.pop(anchor_node, None)  # the anchor is the target, or the recorded step that counts as it
+    held = [getattr(s, anchor_node[1]) for s in d.steps if anchor.counts(s)]
     source = f"{anchor.option} {target}" if target else ""
-    if target is None and anchor_node in done:
-        target, source = done[anchor_node], "卷宗记载的日期"
+    if target is None and held:
+        target, source = max(held), "卷宗记载的日期"
     if target is None:  # the latest the rules allow, counted from what is done
         target, source = _default_target(loaded, rulebook, kind, anchor, anchor_node, done, calendar, today)
     # reviewed first on the target date, then on the first working day after the last planned date: a rule that
@@ -319,8 +321,12 @@ def _rows(loaded, rulebook, kind, anchor, target, as_of, calendar, required, don
 
 def _default_target(loaded, rulebook, kind, anchor, anchor_node, done, calendar, today):
     chain, planned = review_plan(loaded, rulebook, kind, today)
+    decision = next(f for f in derive(loaded, kind, today, calendar) if f.data["t"] == "decision")
     limits = []
     for p in planned:
+        where = next((c.where for c in p.rule.clauses if c.fact == "decision"), None)
+        if not _holds(where, decision.data, p.values):
+            continue
         for i, period in enumerate(p.rule.spec.period):
             e = _Edge(p, period, i, kind)
             if anchor_node in [(s, _field(kind, s, period.date)) for s in period.steps] and e.anchor in done:

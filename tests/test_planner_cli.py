@@ -178,3 +178,40 @@ def test_the_readme_sample_is_what_plan_prints(capsys):
     lines = out.splitlines()
     shown = [l for l in sample.splitlines() if l != "…"]
     assert len(shown) > 8 and all(l in lines for l in shown)
+
+
+def _with_date(path: Path, step: str, field: str, day: dt.date):
+    """The example with its one `step` record's `field` on `day`, or None if the model refuses that."""
+    data = yaml.safe_load(path.read_text("utf-8"))
+    for s in data["steps"]:
+        if s["type"] == step:
+            s[field] = day.isoformat()
+    try:
+        from helpers import load_data
+        return load_data(data, path.name)
+    except DossierError:
+        return None
+
+
+def test_on_the_examples_each_dated_step_is_quiet_on_its_latest_day_and_fires_a_day_later():
+    """The examples' own steps, moved onto the latest day the plan gives them and one day past it."""
+    book, checked = rulebook(), 0
+    for path in _plannable():
+        loaded = load_dossier(path)
+        try:
+            plan = plan_dossier(loaded, book, today=dt.date(2026, 12, 1))
+        except DossierError:
+            continue
+        counts = {}
+        for s in loaded.dossier.steps:
+            counts[s.type] = counts.get(s.type, 0) + 1
+        for row in plan.steps:
+            if row.status not in ("on-time", "late") or row.latest is None or counts.get(row.step) != 1:
+                continue
+            on, past = (_with_date(path, row.step, row.field, day) for day in (row.latest, row.latest + dt.timedelta(days=1)))
+            if on is None or past is None:
+                continue
+            assert row.rule not in {f.rule_id for f in run_review(on, book).findings}, (path.name, row.step, row.field)
+            assert row.rule in {f.rule_id for f in run_review(past, book).findings}, (path.name, row.step, row.field)
+            checked += 1
+    assert checked >= 40, checked

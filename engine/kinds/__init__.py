@@ -41,6 +41,11 @@ class PlanAnchor:
     label: str                  # 中文, e.g. 拟召开会议日期
     record: dict                # the step's fields besides its date, as the plan assumes them
     stage: str                  # the last stage: every step the rules require by then is planned
+    qualifies: dict = field(default_factory=dict)  # a recorded step is the anchor only with these values, e.g.
+    #                                             the meeting types the rules count (a 专题会 is not the meeting)
+
+    def counts(self, step) -> bool:
+        return step.type == self.step and all(getattr(step, k, None) in v for k, v in self.qualifies.items())
 
 
 @dataclass(frozen=True)

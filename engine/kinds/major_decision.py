@@ -522,5 +522,6 @@ KIND = DecisionKind(
     },
     template="dossier-major-decision.yaml",
     plan_anchor=PlanAnchor("collective-discussion", "--meeting", "拟召开会议日期",
-                           {"meeting": "executive", "head_spoke_last": True, "dissent_recorded": True}, "archived"),
+                           {"meeting": "executive", "head_spoke_last": True, "dissent_recorded": True}, "archived",
+                           {"meeting": ("executive", "plenary", "leadership-meeting")}),
 )
