@@ -432,8 +432,9 @@ class _Solver:
             if node in self.gaps and latest is None:
                 row.status, row.note = "calendar-gap", self.gaps[node]
             elif node == self.anchor_node:
-                row.status = "target"
-                row.latest = latest or actual
+                row.status, row.latest = "target", actual
+                if latest is not None:
+                    row.note = f"法定最迟日期为 {latest}"
                 if latest is not None and actual > latest:
                     row.status, row.margin = "impossible", self._count(e, latest, actual)
             elif actual is not None:

@@ -215,3 +215,18 @@ def test_on_the_examples_each_dated_step_is_quiet_on_its_latest_day_and_fires_a_
             assert row.rule in {f.rule_id for f in run_review(past, book).findings}, (path.name, row.step, row.field)
             checked += 1
     assert checked >= 40, checked
+
+
+def test_every_period_the_report_timeline_draws_is_a_period_a_rule_declares():
+    """The timeline's windows (engine/kinds, periods=) and the plan's deadlines come from the same figures:
+    each drawn window has a rule declaring that figure's deadline on that step."""
+    from prereview.engine import kinds
+
+    declared = {}
+    for r in rulebook().rules:
+        for p in r.spec.period:
+            for step in p.steps + [p.anchor.step]:
+                declared.setdefault((step, p.offset), set()).add(r.id)
+    for kind in kinds.KINDS.values():
+        for period in kind.periods:
+            assert (period.step, period.param) in declared, (kind.code, period.step, period.param)
