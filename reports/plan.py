@@ -110,7 +110,7 @@ def build_gantt(plan: Plan) -> Gantt:
         dates = f"最迟 {r.latest}" if r.latest else r.status_label
         if r.done_on and r.status != "target":
             dates += f"；已于 {r.done_on}"
-        row = GanttRow(_name(r)[:16], dates, y, COLORS[r.status],
+        row = GanttRow(_name(r)[:13], dates, y, COLORS[r.status],
                        caption=r.status_label)
         if r.latest:
             row.deadline = x(r.latest)
