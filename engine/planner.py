@@ -388,6 +388,8 @@ class _Solver:
                 continue
             if best[0] is None or day < best[0]:
                 best = (day, e, base)
+        if node in self.gaps:  # one limit the calendar cannot count could be the binding one: no date at all
+            best = (None, None, None)
         self.memo[node] = best
         return best
 

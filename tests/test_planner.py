@@ -227,9 +227,11 @@ def test_a_plan_into_2027_fails_closed_with_a_chinese_message():
     review = _row(plan, "legality-review", "submitted_on")
     assert review.status == "calendar-gap" and review.latest is None
     assert "不在工作日历覆盖范围内" in review.note and plan.failed
-    # what counts in calendar days is still planned; what counts from a gap is not guessed either
+    # what counts in calendar days from the meeting is still planned; what counts from a gap is not guessed,
+    # nor a date one of whose limits is a gap (the comment must also be published before the submission)
     assert _row(plan, "public-comment", "closes_on").latest == meeting
     assert _row(plan, "hearing", "held_on").status == "calendar-gap"
+    assert _row(plan, "public-comment", "published_on").status == "calendar-gap"
 
 
 def test_done_steps_are_checked_on_time_late_or_excepted():
