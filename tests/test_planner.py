@@ -84,10 +84,6 @@ def _fired(data: dict, book) -> set[str]:
     return {f.rule_id for f in run_review(load_data(data), book).findings}
 
 
-def _period_rules(book) -> set[str]:
-    return {r.id for r in book.rules if r.spec.period}
-
-
 def _check_agreement(meeting: dt.date, book, city: str | None = None):
     data = _base_for(meeting, city)
     plan = plan_dossier(load_data(_only_started(data)), book, target=meeting, today=meeting - dt.timedelta(days=200))

@@ -16,7 +16,7 @@ from prereview.engine.planner import plan_dossier
 from prereview.engine.review import run_review
 from prereview.engine.rulebook import load_rulebook
 
-from helpers import BASE, EXAMPLES, ROOT, base_data, rulebook
+from helpers import EXAMPLES, ROOT, base_data, rulebook
 
 TIME_RULE = Path("national") / "major-decision" / "MAD-LEGALITY-REVIEW-TIME.yaml"
 
