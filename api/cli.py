@@ -119,6 +119,7 @@ def _build_parser() -> argparse.ArgumentParser:
     i.add_argument("-o", "--output", type=Path, help="输出文件（默认打印到屏幕）")
 
     sub.add_parser("schema", help="打印卷宗的 JSON Schema")
+    _plan_parser(sub)
     from prereview.api.service.cli import add_parsers as service_parsers
     service_parsers(sub)  # serve, token, db
     return p
@@ -728,11 +729,68 @@ def cmd_schema(args) -> int:
     return EXIT_CLEAN
 
 
+def _plan_parser(sub) -> None:
+    pl = sub.add_parser("plan", help="程序倒排：按拟召开会议或拟作出决定的日期，列出各必经步骤的最迟日期 (plan a procedure backwards)")
+    pl.add_argument("dossier", type=Path, metavar="DOSSIER")
+    when = pl.add_mutually_exclusive_group()
+    when.add_argument("--meeting", type=_date, metavar="DATE", help="拟召开会议（常务会议等）的日期（重大行政决策）")
+    when.add_argument("--decide-by", type=_date, metavar="DATE", dest="decide_by",
+                      help="拟作出决定的日期（重大行政执法决定）；不写则按立案日计算的法定期限")
+    pl.add_argument("--today", type=_date, metavar="DATE", help="以此日为今日（默认为当天）")
+    pl.add_argument("--format", choices=("text", "json", "html", "svg"), default="text")
+    pl.add_argument("--output", type=Path, metavar="FILE", help="写入文件（html、svg 时建议使用）")
+    _rules_options(pl)
+    _calendar_option(pl)
+
+
+def cmd_plan(args) -> int:
+    """0: every step can still be done on time; 1: some step is late or can no longer be; 2: bad input,
+    or a date the working-day calendar cannot count (never guessed)."""
+    from prereview.engine.load import load_dossier
+    from prereview.engine.planner import plan_dossier
+    from prereview.reports import plan as render
+
+    try:
+        loaded = load_dossier(args.dossier)
+        target = args.meeting or args.decide_by
+        option = "--meeting" if args.meeting else "--decide-by" if args.decide_by else None
+        plan = plan_dossier(loaded, _load_rules(args), target=target, today=args.today, calendar=_calendar(args))
+    except InputError as err:
+        _print_problems(err)
+        return EXIT_INPUT
+    expected = plan.target_source.split(" ")[0] if option else None
+    if option and expected != option:
+        print(f"{plan.kind_label}卷宗请用 {expected} 给出{plan.target_label}（而不是 {option}）", file=sys.stderr)
+        return EXIT_INPUT
+    if args.format == "json":
+        text = json.dumps(plan.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+    elif args.format == "html":
+        text = render.render_plan_html(plan)
+    elif args.format == "svg":
+        text = render.render_plan_svg(plan)
+    else:
+        text = render.render_plan_text(plan)
+    if args.output:
+        try:
+            _write_atomically(args.output, text.encode("utf-8"))
+        except OutputError as err:
+            _say(str(err))
+            return EXIT_INPUT
+        print(f"已写出程序倒排：{args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if plan.gaps:
+        print("部分期限超出工作日历覆盖范围，无法计算（未作推测）：请用 --calendar 补充该年度国务院办公厅的节假日安排"
+              " (some periods fall outside the working-day calendar)", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_FINDINGS if plan.failed or any(s.status in ("late", "impossible") for s in plan.steps) else EXIT_CLEAN
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from prereview.api.service.cli import HANDLERS as service_handlers
     handler = {"check": cmd_check, "report": cmd_report, "rules": cmd_rules, "init": cmd_init,
-               "schema": cmd_schema, **service_handlers}[args.command]
+               "schema": cmd_schema, "plan": cmd_plan, **service_handlers}[args.command]
     try:
         return handler(args)
     except EngineFailure as err:

@@ -24,7 +24,7 @@ from . import kinds as kinds_
 from .authoring import unfilled
 from .conditions import ConditionError, Clause, compile_clauses, parse_when, refs
 from .errors import Problem, RuleError
-from .facts import WD_SUFFIXES, schema_for
+from .facts import WD_SUFFIXES, fields_of, schema_for
 from .load import problems_from_validation
 from .dossier import KNOWN_CITIES
 from .source import Located, read_file
@@ -85,6 +85,41 @@ class Version(_Strict):
         return self.in_force.from_ <= day and (self.in_force.until is None or day <= self.in_force.until)
 
 
+class PeriodAnchor(_Strict):
+    step: Text = Field(description="起算或截止所依的步骤类型，如 collective-discussion")
+    date: Text = Field(description="该步骤的日期名称，如 held_on；date＝该步骤的主要日期")
+    label: str | None = Field(default=None, description="该日期的中文名称（卷宗模型未写说明时用），如 党委批复日期")
+
+
+class PeriodSpec(_Strict):
+    """The deadline a rule enforces, as data: `steps`' `date` must be at least `before` (or at most `after`)
+    days or working days (the figure's unit) from the anchor's date. The planner reads it; the rule's
+    `when` tests it; tests/test_planner*.py prove the two agree on every example and on generated dossiers."""
+
+    steps: list[Text] = Field(min_length=1, description="受期限约束的步骤类型")
+    date: Text = Field(description="须按期完成的日期名称；date＝该步骤的主要日期")
+    anchor: PeriodAnchor = Field(description="期限所依的另一日期")
+    before: Annotated[int, Field(ge=0)] | Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = Field(
+        default=None, description="至迟在 anchor 之前多少日：数值名称（figures 中定义，单位为日或工作日）或日数（0＝不晚于当日）")
+    after: Annotated[int, Field(ge=0)] | Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")] | None = Field(
+        default=None, description="至迟在 anchor 之后多少日：数值名称或日数")
+    holiday_extends: bool = Field(default=False, description="期间最后一日为法定休假日的，以休假日结束的次日为最后一日（民法典第二百零三条）")
+    or_later: PeriodAnchor | None = Field(default=None, description="该日期晚于 anchor 时，自该日期起算（如党委批复）")
+    allows: str | None = Field(default=None, description="逾期或来不及时法律允许的做法（公文用语），规划中照录")
+
+    @model_validator(mode="after")
+    def _one_side(self):
+        if (self.before is None) == (self.after is None):
+            raise ValueError("期限须写 before（之前）或 after（之后）之一")
+        if self.holiday_extends and self.after is None:
+            raise ValueError("holiday_extends 只用于 after（期间届满日顺延）")
+        return self
+
+    @property
+    def offset(self) -> int | str:
+        return self.before if self.before is not None else self.after
+
+
 class RuleFile(_Strict):
     id: Annotated[str, Field(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)+$")]
     title: Text
@@ -106,6 +141,7 @@ class RuleFile(_Strict):
         f"{k}＝{v}" for k, v in BARS.items()))
     rationale: str | None = Field(default=None, description="为何如此判断（rules show 显示）")
     applies_to_excluded: bool = Field(default=False, description="也适用于第三条第二款除外事项（默认只适用于范围内事项）")
+    period: list[PeriodSpec] = Field(default_factory=list, description="本规则检查的期限（prereview plan 据此倒排程序）")
 
     @model_validator(mode="after")
     def _one_history(self):
@@ -660,9 +696,71 @@ def _load_rule(path: Path, pack: Pack, catalogue: dict) -> tuple[Rule | None, li
                 attrs = schema.attributes(c.fact, c.subtype) if schema else None
                 if attrs is not None and attr not in attrs:
                     problems.append(_rule_problem(doc, name, f"模板引用了 {{{ph}}}，但 {c.fact} 没有属性 {attr}"))
+    rule = Rule(spec, pack, path, clauses, durable, line=doc.line(("id",)) or 1)
+    problems += _period_problems(rule, doc)
     if problems:
         return None, problems
-    return Rule(spec, pack, path, clauses, durable, line=doc.line(("id",)) or 1), []
+    return rule, []
+
+
+def _declared_spec(pack: Pack, name: str) -> FigureSpec | None:
+    return next((p.figures[name] for p in pack.ancestry if name in p.figures and p.figures[name].unit), None)
+
+
+def _period_problems(rule: Rule, doc: Located) -> list[Problem]:
+    """A period names steps and dates the rule's kinds have, a figure the rule's own conditions use
+    (the plan and the review then count with the same value) and steps the conditions match."""
+    out = []
+    matched = {c.subtype for c in rule.clauses if c.fact == "step"}
+    for j, period in enumerate(rule.spec.period):
+        at = ("period", j)
+        for kind_code in rule.spec.kinds:
+            k = kinds_.get(kind_code)
+            if k is None:
+                continue
+            steps = k.steps
+
+            def date_problem(step: str, name: str, pos: tuple):
+                model = steps[step]  # the step type itself is checked by the caller
+                dates = [n for n, kind, _ in fields_of(model) if kind == "date"]
+                if name != "date" and name not in dates:
+                    out.append(_rule_problem(doc, pos, f"步骤 {step}（{model.label}）没有日期 {name}",
+                                             " / ".join(["date"] + dates)))
+
+            for i, step in enumerate(period.steps):
+                if step not in steps:
+                    out.append(_rule_problem(doc, at + ("steps", i), f"{k.label}没有步骤类型 {step}", " / ".join(steps)))
+                    continue
+                date_problem(step, period.date, at + ("date",))
+                if step not in matched and None not in matched:
+                    out.append(_rule_problem(doc, at + ("steps", i), f"规则的条件（when）没有涉及步骤 {step}：期限须是规则所检查的",
+                                             " / ".join(s for s in matched if s) or "when 中的步骤"))
+            for key in ("anchor", "or_later"):
+                a = getattr(period, key)
+                if a is None:
+                    continue
+                if a.step not in steps:
+                    out.append(_rule_problem(doc, at + (key, "step"), f"{k.label}没有步骤类型 {a.step}", " / ".join(steps)))
+                    continue
+                date_problem(a.step, a.date, at + (key, "date"))
+                if a.step not in matched and None not in matched:
+                    out.append(_rule_problem(doc, at + (key, "step"), f"规则的条件（when）没有涉及步骤 {a.step}：期限须是规则所检查的",
+                                             " / ".join(s for s in matched if s) or "when 中的步骤"))
+        side = "before" if period.before is not None else "after"
+        if isinstance(period.offset, str):
+            spec = _declared_spec(rule.pack, period.offset)
+            if spec is None:
+                out.append(_rule_problem(doc, at + (side,), f"期限引用了未定义的数值 {period.offset}",
+                                         f"规则包 {rule.pack.name} 或其上级规则包 figures 中定义的名称"))
+            elif spec.unit not in ("days", "working-days"):
+                out.append(_rule_problem(doc, at + (side,), f"数值 {period.offset} 的单位是 {spec.unit}，不是期限",
+                                         "单位为 days 或 working-days 的数值"))
+            elif period.offset not in rule.figure_names:
+                out.append(_rule_problem(doc, at + (side,), f"期限所用的数值 {period.offset} 不在本规则的条件中：规划与审查须用同一数值",
+                                         " / ".join(rule.figure_names) or "when 中以 param.名称 引用的数值"))
+            elif spec.unit == "working-days" and period.holiday_extends:
+                out.append(_rule_problem(doc, at + ("holiday_extends",), "以工作日计算的期限不再顺延", "删除 holiday_extends"))
+    return out
 
 
 def _load_cases(rule: Rule) -> list[Problem]:

@@ -32,6 +32,7 @@ TABLE = {
     ("GET", "/v1/reviews/{review_id}/opinion.md"): OWN_REVIEW,
     ("GET", "/v1/reviews/{review_id}/opinion.pdf"): OWN_REVIEW,
     ("GET", "/v1/reviews/{review_id}/sarif"): OWN_REVIEW,
+    ("GET", "/v1/reviews/{review_id}/plan"): OWN_REVIEW,
     ("PUT", "/v1/reviews/{review_id}/answers"): (401, 403, 200, 200, 403, 404),
     ("GET", "/v1/rules"): ANY_TOKEN,
     ("GET", "/v1/rules/{rule_id}"): ANY_TOKEN,

@@ -455,6 +455,21 @@ def _routes(api: FastAPI) -> None:  # noqa: C901 — one place that lists every 
         return Response(row.dossier, media_type=row.media_type,
                         headers={"ETag": f'"{row.dossier_sha256}"', "X-Content-SHA256": row.dossier_sha256})
 
+    @api.get("/v1/reviews/{review_id}/plan", tags=["reviews"], responses=_ERROR_RESPONSES,
+             summary="程序倒排：按拟召开会议（或拟作出决定）的日期，各必经步骤的最迟日期（按当前规则库）")
+    async def plan(review_id: str, request: Request, who: Who, db: DB, meeting: dt.date | None = None,
+                   decide_by: dt.date | None = None, today: dt.date | None = None) -> dict:
+        row = _get(db, who, review_id, "plan")
+        try:
+            answer = await run_in_threadpool(request.app.state.pool.plan, row.dossier, row.filename,
+                                             meeting or decide_by, today)
+        except (WorkerCrashed, ReviewTimedOut):
+            raise ApiError(503, "engine-crashed", "规则引擎未能完成程序倒排；服务仍在运行，请稍后重试或报告此问题",
+                           headers={"Retry-After": "5"}) from None
+        if "problems" in answer:
+            raise ApiError(422, "cannot-plan", "无法倒排程序", answer["problems"])
+        return answer["plan"]
+
     @api.put("/v1/reviews/{review_id}/answers", response_model=ReviewRecordOut, tags=["reviews"],
              responses={422: {"model": ErrorOut, "description": "答复有误"}, **_ERROR_RESPONSES},
              openapi_extra={"requestBody": {"content": {

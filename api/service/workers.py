@@ -76,6 +76,21 @@ def _review(raw: bytes, name: str, as_of: str | None) -> dict:
     return {"review": result.out.to_json(), "applied_rules": list(result.applied_rules)}
 
 
+def _plan(raw: bytes, name: str, target: str | None, today: str | None) -> dict:
+    """In a worker (a plan runs reviews): {"plan": Plan JSON} or {"problems": [...]}."""
+    from prereview.engine.errors import DossierError
+    from prereview.engine.load import load_dossier_bytes
+    from prereview.engine.planner import plan_dossier
+
+    try:
+        plan = plan_dossier(load_dossier_bytes(raw, name), _STATE["rulebook"],
+                            target=dt.date.fromisoformat(target) if target else None,
+                            today=dt.date.fromisoformat(today) if today else None, calendar=_STATE["calendar"])
+    except DossierError as err:
+        return {"problems": [p.to_dict() for p in err.problems]}
+    return {"plan": plan.model_dump(mode="json")}
+
+
 class ReviewPool:
     def __init__(self, workers: int, timeout: float, rules_dir: str | None = None, packs=None,
                  faults: str | None = None):
@@ -85,10 +100,16 @@ class ReviewPool:
 
     def review(self, raw: bytes, name: str, as_of: dt.date | None = None) -> dict:
         """Blocks the calling thread until a worker answers; retries once if the worker died."""
+        return self._run(_review, (raw, name, as_of.isoformat() if as_of else None))
+
+    def plan(self, raw: bytes, name: str, target: dt.date | None, today: dt.date | None) -> dict:
+        """`prereview plan` in a worker, isolated like a review."""
+        return self._run(_plan, (raw, name, target.isoformat() if target else None, today.isoformat() if today else None))
+
+    def _run(self, fn, args: tuple) -> dict:
         died = None
         for _attempt in range(2):
-            future = self.pool.schedule(_review, args=(raw, name, as_of.isoformat() if as_of else None),
-                                        timeout=self.timeout)
+            future = self.pool.schedule(fn, args=args, timeout=self.timeout)
             try:
                 return future.result()
             except FutureTimeout:

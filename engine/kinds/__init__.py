@@ -32,6 +32,23 @@ class Period:
 
 
 @dataclass(frozen=True)
+class PlanAnchor:
+    """What `prereview plan` dates a procedure from: the step the user gives the date of (the meeting, the
+    decision), the fields the plan assumes it has, and the stage a completed procedure reaches."""
+
+    step: str
+    option: str                 # the CLI option that gives its date, e.g. "--meeting"
+    label: str                  # 中文, e.g. 拟召开会议日期
+    record: dict                # the step's fields besides its date, as the plan assumes them
+    stage: str                  # the last stage: every step the rules require by then is planned
+    qualifies: dict = field(default_factory=dict)  # a recorded step is the anchor only with these values, e.g.
+    #                                             the meeting types the rules count (a 专题会 is not the meeting)
+
+    def counts(self, step) -> bool:
+        return step.type == self.step and all(getattr(step, k, None) in v for k, v in self.qualifies.items())
+
+
+@dataclass(frozen=True)
 class Heads:
     """The headings a kind's report and opinion are written under (the statutory review heads)."""
 
@@ -78,6 +95,7 @@ class DecisionKind:
     dates: dict[str, Callable] = field(default_factory=dict)
     # Further rows of the opinion's table of the matter: (dossier) -> [(中文 label, value)]
     case_rows: Callable | None = None
+    plan_anchor: PlanAnchor | None = None    # `prereview plan`: None when the kind has no plan yet
 
     @property
     def steps(self) -> dict[str, type]:
@@ -130,4 +148,4 @@ def get(code: str) -> DecisionKind | None:
     return KINDS.get(code)
 
 
-__all__ = ["DecisionKind", "Period", "Heads", "KINDS", "get"]
+__all__ = ["DecisionKind", "Period", "PlanAnchor", "Heads", "KINDS", "get"]

@@ -16,7 +16,7 @@ from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from ..dossier import (Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, Yuan, _enum, material_model,
                        not_before)
-from . import DecisionKind, Heads, Period
+from . import DecisionKind, Heads, Period, PlanAnchor
 
 Stage = _enum("Stage", {
     "pre-review": "拟送法制审核",
@@ -629,4 +629,5 @@ KIND = DecisionKind(
                                     "delivery_days": ("decision_served_on", "executed_on")}},
     template="dossier-enforcement-decision.yaml",
     in_force_date=_first_act,
+    plan_anchor=PlanAnchor("decision", "--decide-by", "拟作出决定日期", {"remedies_stated": True, "sealed": True}, "closed"),
 )

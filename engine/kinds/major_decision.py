@@ -12,7 +12,7 @@ from pydantic import Field, StrictBool, StrictInt, model_validator
 from ..dossier import (Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, _enum, material_model,
                        not_before)
 from ..facts import fields_of
-from . import DecisionKind, Heads, Period
+from . import DecisionKind, Heads, Period, PlanAnchor
 
 OrganType = _enum("OrganType", {
     "government": "人民政府",
@@ -516,4 +516,7 @@ KIND = DecisionKind(
         "legality-review": {"review_days": ("opinion_on", "submitted_on")},
     },
     template="dossier-major-decision.yaml",
+    plan_anchor=PlanAnchor("collective-discussion", "--meeting", "拟召开会议日期",
+                           {"meeting": "executive", "head_spoke_last": True, "dissent_recorded": True}, "archived",
+                           {"meeting": ("executive", "plenary", "leadership-meeting")}),
 )

@@ -16,7 +16,7 @@ from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from ..dossier import (Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, _enum, material_model,
                        not_before)
-from . import DecisionKind, Heads, Period
+from . import DecisionKind, Heads, Period, PlanAnchor
 
 Stage = _enum("Stage", {
     "drafting": "起草中",
@@ -409,4 +409,6 @@ KIND = DecisionKind(
     template="dossier-normative-document.yaml",
     case_rows=_case_rows,
     in_force_date=_issued_on,
+    plan_anchor=PlanAnchor("deliberation", "--meeting", "拟提交集体审议日期", {"meeting": "executive", "approved": True},
+                           "filed"),
 )
