@@ -127,7 +127,9 @@ def sign_in(page, token: str) -> None:
 
 
 def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    """What the screen shows (1366×768), and the whole page beside it."""
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.screenshot(path=str(SHOTS / f"{name}-full.png"), full_page=True)
 
 
 def submit_file(page, path: Path) -> None:
@@ -149,7 +151,8 @@ def review_id(page) -> str:
 
 def test_a_submitted_defective_dossier_shows_its_blocking_finding_and_the_line_it_points_at(person):
     page = person("submitter")
-    shot(page, "01-list-empty-or-not")
+    page.get_by_role("link", name="提交卷宗").click()
+    shot(page, "01-submit")
     submit_file(page, WUWEI)
     expect(page.locator("#verdict")).to_contain_text("不得提交集体讨论")
     expect(page.locator("#verdict")).to_contain_text("阻断 1 项")
@@ -375,6 +378,8 @@ def test_every_control_has_a_label_and_pages_fit_at_125_percent_zoom(person, bro
     submitter = person("submitter")
     submit_file(submitter, WUWEI)
     rid = review_id(submitter)
+    shot(submitter, "03-review")
+    submitter.get_by_role("link", name="审查记录").first.click()
     shot(submitter, "02-list")
     # 125% zoom of a 1366-pixel screen leaves 1093 CSS pixels: the page must still fit without sideways scrolling
     zoomed = browser.new_context(viewport={"width": 1093, "height": 614}, device_scale_factor=1.25,

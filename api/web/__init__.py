@@ -44,6 +44,8 @@ PAGE = 20
 CHINA = dt.timezone(dt.timedelta(hours=8))
 ROLE_LABELS = {"submitter": "送审人员", "reviewer": "审查人员", "admin": "管理员"}
 RESULTS = ("符合", "不符合", "不适用")
+# the list's filter spans kinds, whose own labels differ (不得提交集体讨论 / 不得作出决定 …)
+VERDICT_FILTER = {"pass": "通过", "fix-then-submit": "须补正", "blocked": "不得提交或作出"}
 DOCUMENTS = {"report": "预审报告", "opinion": "审查意见书草稿"}
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -456,14 +458,10 @@ def _list_context(db, who: Principal, kind, verdict, status, unit, since, until,
     def link(n: int) -> str:
         return "?" + urlencode({k: v for k, v in dict(filters, page=n).items() if v})
 
-    verdicts = {}
-    for k in kinds.KINDS.values():
-        for code, label in k.verdicts.items():
-            verdicts.setdefault(code, []).append(label)
     return {"items": shown, "total": total, "page": page, "pages": pages, "filters": filters,
             "prev": link(page - 1) if page > 1 else "", "next": link(page + 1) if page < pages else "",
             "kinds": [(k.code, k.label) for k in kinds.KINDS.values()],
-            "verdicts": [(code, " / ".join(dict.fromkeys(labels))) for code, labels in verdicts.items()],
+            "verdicts": list(VERDICT_FILTER.items()),
             "statuses": list(views.STATUS_HELP.items()), "units": units, "today": cn_date(today)}
 
 
@@ -580,4 +578,5 @@ def _stats_context(request: Request, db, who: Principal, since: str, until: str)
         ("发现最多的规则", by_rule[:15]),
     ]
     return {"total": len(rows), "since": since, "until": until,
-            "sections": [{"title": t, "rows": r, "chart": views.bar_chart(r)} for t, r in sections]}
+            "sections": [{"title": t, "rows": r, "chart": views.bar_chart(r), "unit": "次数" if t == "发现最多的规则" else "件数"}
+                         for t, r in sections]}

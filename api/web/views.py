@@ -109,14 +109,17 @@ def _walk(model, path: tuple) -> tuple[str, dict]:
     cur = model
     for part in path:
         if isinstance(part, int):
-            parts[-1:] = [f"{parts[-1] if parts else ''}第{part + 1}项"]
+            if parts:
+                parts[-1] += f"第{part + 1}项"
             continue
         info = cur.model_fields.get(part) if cur is not None else None
         if info is None:
             parts.append(part)
             cur = None
             continue
-        parts.append(_short(info.description) or _short(getattr(_inner_model(info.annotation), "__doc__", "")) or part)
+        label = _short(info.description)
+        if label:  # a field without a description adds nothing: the reader sees words, never field names
+            parts.append(label)
         labels = _labels(info.annotation)
         cur = _inner_model(info.annotation)
     return " · ".join(parts), labels
@@ -156,9 +159,17 @@ def _field_changes(model, old: dict, new: dict) -> list[dict]:
         if path in a and path in b and before == after:
             continue
         label, labels = _walk(model, path)
+        label = label or "其他内容"
         change = "新增" if path not in a else "删除" if path not in b else "修改"
-        rows.append({"label": label, "change": change, "old": _show(before, labels) if path in a else "",
-                     "new": _show(after, labels) if path in b else ""})
+        row = {"label": label, "change": change, "old": _show(before, labels) if path in a else "",
+               "new": _show(after, labels) if path in b else ""}
+        if isinstance(before, list) and isinstance(after, list):  # a list: what came and went, not both lists
+            gone = [v for v in before if v not in after]
+            came = [v for v in after if v not in before]
+            if gone or came:
+                row.update(old="删去：" + _show(gone, labels) if gone else "",
+                           new="增加：" + _show(came, labels) if came else "")
+        rows.append(row)
     return rows
 
 
