@@ -575,8 +575,8 @@ def _stats_context(request: Request, db, who: Principal, since: str, until: str)
         ("预审结论（规则自动审查）", tally(kinds.get(k).verdicts.get(v, v) if kinds.get(k) else v for v, k, _ in rows)),
         ("卷宗种类", tally(KIND_LABELS.get(k, k) for _, k, _ in rows)),
         ("承办单位", tally(u for _, _, u in rows)),
-        ("发现最多的规则", by_rule[:15]),
+        ("规则", by_rule[:15]),
     ]
     return {"total": len(rows), "since": since, "until": until,
-            "sections": [{"title": t, "rows": r, "chart": views.bar_chart(r), "unit": "次数" if t == "发现最多的规则" else "件数"}
+            "sections": [{"title": t, "rows": r, "chart": views.bar_chart(r), "unit": "发现次数" if t == "规则" else "件数"}
                          for t, r in sections]}
