@@ -228,6 +228,12 @@ def test_an_empty_submission_asks_for_a_file_or_text(people):
     assert r.status_code == 422 and "请选择卷宗文件" in r.text
 
 
+def test_a_reviewer_sees_no_submit_form(people):
+    html = people["reviewer"].get("/web/submit").text
+    assert "卷宗由送审人员提交" in html and 'name="file"' not in html
+    assert 'href="/web/submit"' not in html  # nor the link in the navigation
+
+
 def test_markup_in_a_title_is_escaped_on_every_page(service, people):
     b = people["submitter"]
     title = '<script>alert(1)</script><img src=x onerror=alert(2)>'
@@ -253,6 +259,10 @@ def test_a_checklist_answer_is_an_answer_event_the_api_reports(service, people):
     assert api["answers"]["answers"]["MD-PROC-08"]["reviewer"] == "reviewer"
     page = reviewer.get(f"/web/reviews/{rid}/checklist").text
     assert "补正后可提交" in page
+    history = re.findall(r"<tr><td class=\"nowrap\">[^<]+</td><td>([^<]+)</td><td>([^<]+)</td></tr>",
+                         page.split("作答记录")[1])
+    assert history == [("reviewer", "决策事项是否属于决策机关的法定权限：符合"),  # newest first, each its own change
+                       ("reviewer", "合法性审查意见是否就权限、程序、内容三项分别作出明确结论：不符合")]
     bad = reviewer.post(f"/web/reviews/{rid}/checklist", {"item": "MD-AUTH-02", "result": "不符合", "note": ""})
     assert bad.status_code == 422 and "须在说明中写明问题" in bad.text
     unknown = reviewer.post(f"/web/reviews/{rid}/checklist", {"item": "NO-SUCH", "result": "符合", "note": ""})
@@ -359,3 +369,24 @@ def test_a_field_path_reads_as_the_step_and_the_field():
     index = next(i for i, s in enumerate(data["steps"]) if s["type"] == "legality-review")
     assert views.field_label("major-decision", data, f"steps[{index}].opinion_on") == "合法性审查 · 审查意见出具日期"
     assert views.field_label("major-decision", data, "decision.stage") == "卷宗所处阶段"
+
+
+@pytest.mark.parametrize("example", ["baiyin-ecology-stop-production.yaml", "baiyin-old-community-renovation.yaml",
+                                     "pingliang-school-layout.json", "zhangye-wetland-protection.yaml"])
+def test_each_kind_of_dossier_reads_in_words_with_its_evidence_linked(people, example):
+    """An enforcement decision, a normative document, a JSON dossier and a major decision: every page opens, every
+    finding's evidence line links to the dossier listing, and the evidence is named in words, not field paths."""
+    b = people["submitter"]
+    raw = (EXAMPLES / example).read_bytes()
+    rid = b.submit(raw)
+    page = b.get(f"/web/reviews/{rid}").text
+    for suffix in ("/checklist", "/dossier", "/report.html", "/opinion.html"):
+        assert b.get(f"/web/reviews/{rid}{suffix}").status_code == 200, suffix
+    findings = re.findall(r'<article class="finding.*?</article>', page, re.S)
+    assert findings
+    lines = len(raw.decode("utf-8").splitlines())
+    for f in findings:
+        links = [int(n) for n in re.findall(rf'href="/web/reviews/{rid}/dossier#L(\d+)"', f)]
+        assert links and all(1 <= n <= lines for n in links)
+        evidence = f.split("卷宗位置")[1].split("整改")[0]
+        assert not re.search(r"[a-z_]+\[\d+\]|\b[a-z]+_[a-z_]+\b", re.sub(r'<[^>]+>', "", evidence)), evidence

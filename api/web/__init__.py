@@ -412,7 +412,7 @@ def _local(value: dt.datetime) -> dt.datetime:
 
 
 def _summary(db, row: ReviewRecord) -> dict:
-    return {"id": row.id, "title": row.title, "kind": KIND_LABELS.get(row.kind, row.kind), "unit": row.unit,
+    return {"id": row.id, "title": row.title, "org": row.org, "kind": KIND_LABELS.get(row.kind, row.kind), "unit": row.unit,
             "organ": row.organ, "submitted": _local(row.created_at).strftime("%Y-%m-%d %H:%M"),
             "filename": row.filename, "version": _version(db, row)}
 
@@ -501,8 +501,17 @@ def _review_context(db, row: ReviewRecord) -> dict:
 def _checklist_context(db, row: ReviewRecord, who: Principal) -> dict:
     result, event = _result(db, row)
     ctx = build_context(result.review(), result.checklist, "report")
-    names = service._token_names(db, [event.token_id]) if event else {}
-    return {"r": _summary(db, row), "verdict_line": _verdict_line(result), "checklist": ctx["checklist"],
+    events = list(db.scalars(select(AnswerEvent).where(AnswerEvent.review_id == row.id).order_by(AnswerEvent.id)))
+    names = service._token_names(db, [e.token_id for e in events])
+    titles = {i["id"]: i["title"] for i in (ctx["checklist"] or {}).get("manual", [])}
+    history, before = [], {}
+    for e in events:  # each event holds every answer: what changed is what this reviewer did then
+        now = _answered(e)
+        changed = [f"{titles.get(k, k)}：{v['result']}" for k, v in now.items() if before.get(k) != v]
+        history.append({"at": f"{_local(e.created_at):%Y-%m-%d %H:%M}", "by": names.get(e.token_id, e.token_id),
+                        "changed": changed})
+        before = now
+    return {"r": _summary(db, row), "history": history[::-1], "verdict_line": _verdict_line(result), "checklist": ctx["checklist"],
             "results": RESULTS, "can_answer": who.role in ("reviewer", "admin"), "errors": {}, "drafts": {},
             "status": views.status(row.kind, result.verdict, set(_answered(event))),
             "answered": (f"{names.get(event.token_id, event.token_id)}，{_local(event.created_at):%Y-%m-%d %H:%M}"
@@ -554,7 +563,7 @@ def _changes_context(db, row: ReviewRecord) -> dict:
 def _stats_context(request: Request, db, who: Principal, since: str, until: str) -> dict:
     query = service._filtered(who, None, None, _date(since), _date(until), None, None, None)
     ids = select(query.subquery().c.id)
-    rows = db.execute(select(ReviewRecord.verdict, ReviewRecord.kind, ReviewRecord.unit)
+    rows = db.execute(select(ReviewRecord.verdict, ReviewRecord.kind, ReviewRecord.unit, ReviewRecord.created_at)
                       .where(ReviewRecord.id.in_(ids))).all()
     rulebook = _state(request).rulebook
 
@@ -572,9 +581,10 @@ def _stats_context(request: Request, db, who: Principal, since: str, until: str)
         select(FindingRow.rule_id, func.count()).where(FindingRow.review_id.in_(ids))
         .group_by(FindingRow.rule_id).order_by(func.count().desc(), FindingRow.rule_id))]
     sections = [
-        ("预审结论（规则自动审查）", tally(kinds.get(k).verdicts.get(v, v) if kinds.get(k) else v for v, k, _ in rows)),
-        ("卷宗种类", tally(KIND_LABELS.get(k, k) for _, k, _ in rows)),
-        ("承办单位", tally(u for _, _, u in rows)),
+        ("预审结论（规则自动审查）", tally(kinds.get(k).verdicts.get(v, v) if kinds.get(k) else v for v, k, _, _ in rows)),
+        ("卷宗种类", tally(KIND_LABELS.get(k, k) for _, k, _, _ in rows)),
+        ("承办单位", tally(u for _, _, u, _ in rows)),
+        ("提交月份", sorted(tally(f"{_local(at).year}年{_local(at).month:02d}月" for _, _, _, at in rows))),
         ("规则", by_rule[:15]),
     ]
     return {"total": len(rows), "since": since, "until": until,
