@@ -75,7 +75,7 @@ def review(people):
 SIGN_IN = 303  # to the sign-in page
 OWN = (SIGN_IN, 200, 200, 404)
 TABLE = {
-    ("GET", "/static/web.css"): (200, 200, 200, 200),
+    ("GET", "/static/{name}"): (200, 200, 200, 200),
     ("GET", "/login"): (200, 200, 200, 200),
     ("POST", "/login"): (401, 401, 401, 401),          # with a wrong token
     ("POST", "/logout"): (303, 303, 303, 303),
@@ -112,7 +112,7 @@ def test_the_pages_stay_out_of_the_api_schema(service):
 @pytest.mark.parametrize("endpoint", sorted(TABLE), ids=lambda e: f"{e[0]} {e[1]}")
 def test_each_role_gets_what_the_table_says(service, people, review, endpoint):
     method, path = endpoint
-    url = "/web" + path.format(review_id=review)
+    url = "/web" + path.format(review_id=review, name="web.css")
     got = []
     for who in WHO:
         b = Browser(service, who) if who is None or path == "/logout" else people[who]  # sign-out on a copy
@@ -200,10 +200,21 @@ def test_sign_in_goes_back_only_to_a_page_of_this_site(service):
         assert r.headers["location"] == expected
 
 
-def test_pages_carry_a_content_security_policy(people):
+def test_pages_carry_a_content_security_policy_and_only_the_services_own_scripts(people):
     r = people["submitter"].get("/web/")
-    assert "default-src 'none'" in r.headers["content-security-policy"]
-    assert "script" not in r.text.split("<body>")[1].lower()  # no script on the pages at all
+    policy = r.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "unsafe" not in policy
+    assert "<script" not in r.text.split("<body>")[1]  # no inline script in the page
+    assert re.findall(r'<script src="([^"]+)"', r.text) == ["/web/static/htmx-2.0.11.min.js", "/web/static/web.js"]
+
+
+def test_the_vendored_htmx_is_the_pinned_file_and_other_names_are_404(people):
+    import hashlib
+    r = people["submitter"].get("/web/static/htmx-2.0.11.min.js")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+    assert hashlib.sha256(r.content).hexdigest() == "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
+    for name in ("..%2F__init__.py", "VENDORED.md", "nothing.js"):
+        assert people["submitter"].get(f"/web/static/{name}").status_code == 404
 
 
 # ------------------------------------------------------------------------------------------ what the pages do

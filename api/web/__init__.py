@@ -47,7 +47,11 @@ RESULTS = ("符合", "不符合", "不适用")
 # the list's filter spans kinds, whose own labels differ (不得提交集体讨论 / 不得作出决定 …)
 VERDICT_FILTER = {"pass": "通过", "fix-then-submit": "须补正", "blocked": "不得提交或作出"}
 DOCUMENTS = {"report": "预审报告", "opinion": "审查意见书草稿"}
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+HTMX = "htmx-2.0.11.min.js"  # vendored (static/VENDORED.md): the checklist's answers swap in place
+STATIC = {"web.css": "text/css; charset=utf-8", "web.js": "text/javascript; charset=utf-8",
+          HTMX: "text/javascript; charset=utf-8"}
+CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 
 
@@ -157,7 +161,7 @@ def _page(request: Request, template: str, ctx: dict, status: int = 200, who: Pr
         with _state(request).sessions() as db:
             who = _principal(request, db)
     html = _env.get_template(template).render(
-        who=who, role_label=ROLE_LABELS.get(who.role, "") if who else "", csrf=s.csrf(_key(request)),
+        who=who, role_label=ROLE_LABELS.get(who.role, "") if who else "", csrf=s.csrf(_key(request)), htmx=HTMX,
         prefix=PREFIX, path=request.url.path, **ctx)
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Security-Policy"] = CSP
@@ -234,10 +238,12 @@ def _listing(raw: bytes) -> list[str]:
 # ------------------------------------------------------------------------------------------ pages
 
 def _pages(web: FastAPI) -> None:  # noqa: C901 — one place that lists every page
-    @web.get("/static/web.css", include_in_schema=False)
-    def css() -> Response:
-        return Response((HERE / "static" / "web.css").read_bytes(), media_type="text/css; charset=utf-8",
-                        headers={"Cache-Control": "max-age=3600"})
+    @web.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name not in STATIC:  # only the files named here, never a path
+            raise StarletteHTTPException(404)
+        return Response((HERE / "static" / name).read_bytes(), media_type=STATIC[name],
+                        headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
 
     @web.get("/login", response_class=HTMLResponse)
     def login(request: Request, next: str | None = None):
