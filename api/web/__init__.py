@@ -1,6 +1,9 @@
 """The reviewers' web pages, server-rendered on the review service (mounted at /web by create_app).
 
 Plain HTML forms (no JavaScript needed), Jinja2 with autoescaping, nothing fetched from outside the service.
+Where the browser runs JavaScript, the vendored htmx (static/) swaps an answered checklist item and the verdict in
+place: it selects them from the same full page the plain form gets (hx-select), so page and fragment cannot drift
+and no fragment templates are needed.
 Every page goes through the same code as the /v1 API: `_get` (organisation isolation: another organisation's
 review is 404), `_submit` (validation, worker pool, record, 补正 comparison) and `_answer` (answer events).
 Signing in with a token gives a signed session cookie (session.py); every POST form carries a CSRF token.
