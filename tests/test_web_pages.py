@@ -277,7 +277,7 @@ def test_a_checklist_answer_is_an_answer_event_the_api_reports(service, people):
     bad = reviewer.post(f"/web/reviews/{rid}/checklist", {"item": "MD-AUTH-02", "result": "不符合", "note": ""})
     assert bad.status_code == 422 and "须在说明中写明问题" in bad.text
     unknown = reviewer.post(f"/web/reviews/{rid}/checklist", {"item": "NO-SUCH", "result": "符合", "note": ""})
-    assert unknown.status_code == 422
+    assert unknown.status_code == 422 and "清单中没有这一审查项" in unknown.text
     with service.api.state.sessions() as db:
         assert db.scalar(select(func.count()).select_from(AnswerEvent).where(AnswerEvent.review_id == rid)) == 2
 
@@ -327,6 +327,7 @@ def test_documents_download_from_the_record(people, review):
     assert "attachment" in pdf.headers["content-disposition"]
     html = b.get(f"/web/reviews/{review}/opinion.html")
     assert html.status_code == 200 and "武威市凉州区老城区城市更新实施方案" in html.text
+    assert "default-src 'none'" in html.headers["content-security-policy"]
 
 
 # ------------------------------------------------------------------------------------------ the view helpers

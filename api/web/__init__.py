@@ -365,6 +365,8 @@ def _pages(web: FastAPI) -> None:  # noqa: C901 — one place that lists every p
                 await run_in_threadpool(service._answer, who, db, row.id, raw)
             except service.ApiError as err:
                 ctx = _checklist_context(db, row, who)
+                if item not in {i["id"] for i in (ctx["checklist"] or {}).get("manual", [])}:
+                    ctx["error"] = "清单中没有这一审查项，请刷新页面后重新作答。"
                 ctx["errors"] = {item: _answer_errors(err, result)}
                 ctx["drafts"] = {item: {"result": result, "note": note}}
                 return _page(request, "checklist.html.j2", ctx, status=422, who=who)
@@ -388,9 +390,12 @@ def _pages(web: FastAPI) -> None:  # noqa: C901 — one place that lists every p
                 data = engine_app.render(service._result(row, event), template=template, fmt=fmt, generated_at=stamp)
             name = f"{DOCUMENTS[template]}-{row.title[:40]}.{fmt}"
             disposition = "attachment" if fmt == "pdf" else "inline"
-            return Response(data, media_type=service.REPORT_TYPES[fmt], headers={
-                "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
-                "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+            headers = {"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+                       "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+            if fmt == "html":  # the report's own inline style and pictures, nothing else, never a script
+                headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; "
+                                                      "img-src 'self' data:; frame-ancestors 'none'")
+            return Response(data, media_type=service.REPORT_TYPES[fmt], headers=headers)
         endpoint.__name__ = f"web_{template}_{fmt}"
         return endpoint
 
@@ -520,7 +525,8 @@ def _checklist_context(db, row: ReviewRecord, who: Principal) -> dict:
         history.append({"at": f"{_local(e.created_at):%Y-%m-%d %H:%M}", "by": names.get(e.token_id, e.token_id),
                         "changed": changed})
         before = now
-    return {"r": _summary(db, row), "history": history[::-1], "verdict_line": _verdict_line(result), "checklist": ctx["checklist"],
+    newer = _newer(db, row)
+    return {"r": _summary(db, row), "history": history[::-1], "error": "", "newer": newer.id if newer else "", "verdict_line": _verdict_line(result), "checklist": ctx["checklist"],
             "results": RESULTS, "can_answer": who.role in ("reviewer", "admin"), "errors": {}, "drafts": {},
             "status": views.status(row.kind, result.verdict, set(_answered(event))),
             "answered": (f"{names.get(event.token_id, event.token_id)}，{_local(event.created_at):%Y-%m-%d %H:%M}"
