@@ -306,8 +306,8 @@ def test_the_list_filters_by_status_and_pages(service, people, monkeypatch):
     assert "第 1 /" in first and 'rel="next"' in first
     second = b.get("/web/?page=2").text
     assert "分页二" in first and "分页一" in second  # newest first
-    done = b.get("/web/?status=" + views.STATUS_DONE).text
-    assert "共 0 件" in done
+    fixing = b.get("/web/?status=" + views.STATUS_FIXING).text
+    assert "共 0 件" in fixing
 
 
 def test_the_statistics_chart_has_one_bar_per_count(people):
@@ -333,11 +333,24 @@ def test_documents_download_from_the_record(people, review):
 # ------------------------------------------------------------------------------------------ the view helpers
 
 def test_status_follows_the_answers_and_the_verdict():
-    manual = views.manual_items("major-decision")
-    assert views.status("major-decision", "pass", set()) == views.STATUS_PENDING
-    assert views.status("major-decision", "pass", set(manual)) == views.STATUS_DONE
-    assert views.status("major-decision", "blocked", set(manual)) == views.STATUS_FIXING
-    assert views.status("major-decision", "fix-then-submit", set(manual[:-1])) == views.STATUS_PENDING
+    assert views.status("pass", 3) == views.STATUS_PENDING
+    assert views.status("pass", 0) == views.STATUS_DONE
+    assert views.status("blocked", 0) == views.STATUS_FIXING
+    assert views.status("fix-then-submit", 1) == views.STATUS_PENDING
+
+
+def test_the_list_shows_a_review_as_done_once_every_item_is_answered(service, people):
+    """Answered through the API (the same events), every manual item of the record's checklist: 已出具意见."""
+    from prereview.engine.checklist import load_checklist
+    b = people["submitter"]
+    rid = b.submit(dossier_bytes(titled("全部作答的卷宗")))
+    items = [i.id for i in load_checklist("major-decision").items if i.decided_by == "reviewer"]
+    answers = {i: {"result": "符合", "reviewer": "张三", "date": "2025-05-15"} for i in items}
+    r = service.client.put(f"/v1/reviews/{rid}/answers", json={"answers": answers}, headers=service.headers("reviewer"))
+    assert r.status_code == 200, r.text
+    done = b.get("/web/?status=" + views.STATUS_DONE).text
+    assert "全部作答的卷宗" in done and f"/web/reviews/{rid}" in done
+    assert "全部作答的卷宗" not in b.get("/web/?status=" + views.STATUS_PENDING).text
 
 
 def test_a_planned_meeting_counts_working_days_with_the_calendar():

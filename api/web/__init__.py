@@ -200,10 +200,14 @@ def _safe_next(target: str | None) -> str:
 
 def _result(db, row: ReviewRecord):
     event = service._latest_answers(db, row.id)
-    result = service._result(row, event)
-    if result.checklist is None and engine_app.has_checklist(result.kind):
+    result = service._result(db, row, event)
+    if result.checklist is None:  # the record's own checklist (and none for a kind without one)
         result = engine_app.with_answers(result, None)
     return result, event
+
+
+def _status(result) -> str:
+    return views.status(result.verdict, len(result.checklist.pending) if result.checklist else 0)
 
 
 def _answered(event) -> dict:
@@ -387,7 +391,8 @@ def _pages(web: FastAPI) -> None:  # noqa: C901 — one place that lists every p
                 row = service._get(db, who, review_id, f"web:{template}.{fmt}")
                 event = service._latest_answers(db, row.id)
                 stamp = (event.created_at if event else row.created_at).isoformat(timespec="minutes")
-                data = engine_app.render(service._result(row, event), template=template, fmt=fmt, generated_at=stamp)
+                data = engine_app.render(service._result(db, row, event), template=template, fmt=fmt,
+                                         generated_at=stamp)
             name = f"{DOCUMENTS[template]}-{row.title[:40]}.{fmt}"
             disposition = "attachment" if fmt == "pdf" else "inline"
             headers = {"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
@@ -443,12 +448,12 @@ def _list_context(db, who: Principal, kind, verdict, status, unit, since, until,
             latest[e.review_id] = e
     items = []
     for r in rows:
-        result = engine_app.from_record(json.loads(r.result), json.loads(r.applied_rules))
+        result = engine_app.from_record(json.loads(r.result), json.loads(r.applied_rules), None,
+                                        service._references(db, r))
         event = latest.get(r.id)
-        answers = _answered(event)
-        if event is not None:
-            result = engine_app.with_answers(result, engine_app.answers_from_data({"answers": answers}))
-        state = views.status(r.kind, result.verdict, set(answers))
+        answers = engine_app.answers_from_data(json.loads(event.answers)) if event is not None else None
+        result = engine_app.with_answers(result, answers)
+        state = _status(result)
         if (verdict and result.verdict != verdict) or (status and state != status):
             continue
         items.append((r, result, state))
@@ -492,7 +497,7 @@ def _evidence_lines(row: ReviewRecord) -> dict[int, list[str]]:
 def _review_context(db, row: ReviewRecord) -> dict:
     result, event = _result(db, row)
     review = result.review()
-    ctx = build_context(review, result.checklist, "report")
+    ctx = build_context(review, result.checklist, "report", result.refs.materials())
     data = _data_of(row.dossier)
     for group in ctx["groups"]:
         for f in group["findings"]:
@@ -503,9 +508,8 @@ def _review_context(db, row: ReviewRecord) -> dict:
                                      if ours and entry["line"] else "")
                     entry["where"] = views.field_label(row.kind, data, entry["field"]) if ours else "人工审查答复"
     newer = _newer(db, row)
-    answers = _answered(event)
     return dict(ctx, r=_summary(db, row), verdict_line=_verdict_line(result),
-                status=views.status(row.kind, result.verdict, set(answers)), status_help=views.STATUS_HELP,
+                status=_status(result), status_help=views.STATUS_HELP,
                 newer=newer.id if newer else "", supersedes=row.supersedes or "",
                 meeting=views.meeting(row.kind, result.dossier, _today()),
                 documents=[(t, label) for t, label in DOCUMENTS.items()],
@@ -514,7 +518,7 @@ def _review_context(db, row: ReviewRecord) -> dict:
 
 def _checklist_context(db, row: ReviewRecord, who: Principal) -> dict:
     result, event = _result(db, row)
-    ctx = build_context(result.review(), result.checklist, "report")
+    ctx = build_context(result.review(), result.checklist, "report", result.refs.materials())
     events = list(db.scalars(select(AnswerEvent).where(AnswerEvent.review_id == row.id).order_by(AnswerEvent.id)))
     names = service._token_names(db, [e.token_id for e in events])
     titles = {i["id"]: i["title"] for i in (ctx["checklist"] or {}).get("manual", [])}
@@ -528,7 +532,7 @@ def _checklist_context(db, row: ReviewRecord, who: Principal) -> dict:
     newer = _newer(db, row)
     return {"r": _summary(db, row), "history": history[::-1], "error": "", "newer": newer.id if newer else "", "verdict_line": _verdict_line(result), "checklist": ctx["checklist"],
             "results": RESULTS, "can_answer": who.role in ("reviewer", "admin"), "errors": {}, "drafts": {},
-            "status": views.status(row.kind, result.verdict, set(_answered(event))),
+            "status": _status(result),
             "answered": (f"{names.get(event.token_id, event.token_id)}，{_local(event.created_at):%Y-%m-%d %H:%M}"
                          if event else "")}
 

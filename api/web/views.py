@@ -6,14 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import typing
-from functools import lru_cache
-
 from pydantic import BaseModel
 
-from prereview.engine import app as engine_app
 from prereview.engine import kinds
 from prereview.engine.calendar import CalendarGap, load_calendar
-from prereview.engine.checklist import PENDING, load_checklist
 from prereview.engine.rulebook import SEVERITY_LABELS
 
 from prereview.reports.view import cn_date
@@ -29,16 +25,10 @@ PRE_MEETING_STAGES = ("pre-review", "pre-meeting")  # the major decision's meeti
 SEVERITIES = tuple(SEVERITY_LABELS)
 
 
-@lru_cache(maxsize=None)
-def manual_items(kind: str) -> tuple[str, ...]:
-    if not engine_app.has_checklist(kind):
-        return ()
-    return tuple(i.id for i in load_checklist(kind).items if i.decided_by == "reviewer")
-
-
-def status(kind: str, verdict: str, answered: set[str]) -> str:
-    """待审查 while a manual item is unanswered; then 已出具意见 for a pass, 补正中 otherwise."""
-    if any(i not in answered for i in manual_items(kind)):
+def status(verdict: str, pending: int) -> str:
+    """待审查 while `pending` manual items of the record's checklist are unanswered; then 已出具意见 for a pass
+    (the verdict with the answers), 补正中 otherwise."""
+    if pending:
         return STATUS_PENDING
     return STATUS_DONE if verdict == "pass" else STATUS_FIXING
 
