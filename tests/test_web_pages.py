@@ -308,6 +308,8 @@ def test_the_list_filters_by_status_and_pages(service, people, monkeypatch):
     assert "分页二" in first and "分页一" in second  # newest first
     fixing = b.get("/web/?status=" + views.STATUS_FIXING).text
     assert "共 0 件" in fixing
+    monkeypatch.setattr(web, "PAGE", 100)
+    assert "分页一" in b.get("/web/?status=" + views.STATUS_PENDING).text  # nothing answered yet
 
 
 def test_the_statistics_chart_has_one_bar_per_count(people):
