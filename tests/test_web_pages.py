@@ -417,3 +417,24 @@ def test_each_kind_of_dossier_reads_in_words_with_its_evidence_linked(people, ex
         assert links and all(1 <= n <= lines for n in links)
         evidence = f.split("卷宗位置")[1].split("整改")[0]
         assert not re.search(r"[a-z_]+\[\d+\]|\b[a-z]+_[a-z_]+\b", re.sub(r'<[^>]+>', "", evidence)), evidence
+
+
+@pytest.mark.parametrize("days", [10, -3], ids=["ahead", "passed"])
+def test_the_list_shows_a_planned_meeting_with_its_working_days_or_overdue(people, days):
+    today = web._today()
+    data = titled(f"拟讨论卷宗{days}")
+    data["decision"]["stage"] = "pre-meeting"
+    data["steps"] = [s for s in data["steps"] if s["type"] not in ("party-report", "publication", "archiving")]
+    for s in data["steps"]:
+        if s["type"] == "collective-discussion":
+            s["held_on"] = (today + dt.timedelta(days=days)).isoformat()
+    b = people["submitter"]
+    rid = b.submit(dossier_bytes(data))
+    from helpers import load_data
+    expected = views.meeting("major-decision", load_data(data).dossier, today)
+    html = b.get("/web/?" + "kind=major-decision").text
+    row = next(r for r in re.findall(r"<tr.*?</tr>", html, re.S) if f"/web/reviews/{rid}" in r)
+    assert expected["text"] in row and expected["date"] in row
+    assert ("已逾期" in row) is (days < 0) and ('class="overdue"' in row) is (days < 0)
+    if days > 0 and "days_left" in expected:  # inside the calendar's years
+        assert f"尚余 {expected['days_left']} 个工作日" in row
