@@ -396,6 +396,10 @@ def test_a_field_path_reads_as_the_step_and_the_field():
     index = next(i for i, s in enumerate(data["steps"]) if s["type"] == "legality-review")
     assert views.field_label("major-decision", data, f"steps[{index}].opinion_on") == "合法性审查 · 审查意见出具日期"
     assert views.field_label("major-decision", data, "decision.stage") == "卷宗所处阶段"
+    meeting = next(i for i, s in enumerate(data["steps"]) if s["type"] == "collective-discussion")
+    assert views.field_label("major-decision", data, f"steps[{meeting}].held_on") == "集体讨论决定 · 日期"
+    assert views.field_label("major-decision", data, f"steps[{meeting}].meeting_name") == "集体讨论决定 · 会议名称"
+    assert views.field_label("major-decision", data, f"steps[{meeting}].meeting") == "集体讨论决定"  # no trailing dot
 
 
 @pytest.mark.parametrize("example", ["baiyin-ecology-stop-production.yaml", "baiyin-old-community-renovation.yaml",

@@ -88,8 +88,11 @@ def _labels(annotation) -> dict:
 
 
 def _short(description: str | None) -> str:
-    text = (description or "").split("：")[0].split("；")[0].strip()
-    return text
+    """The name a description begins with: 会议名称，如 市政府第12次常务会议 -> 会议名称."""
+    text = description or ""
+    for stop in ("：", "；", "，如", "（如"):
+        text = text.split(stop)[0]
+    return text.strip()
 
 
 def _walk(model, path: tuple) -> tuple[str, dict]:
@@ -227,7 +230,10 @@ def field_label(kind_code: str, data: dict, path: str) -> str:
         stype = step.get("type") if isinstance(step, dict) else None
         model = kind.steps.get(stype)
         rest = tuple(parts[2:])
-        return kind.step_label(stype) + (" · " + _walk(model, rest)[0] if rest and model else "")
+        label = _walk(model, rest)[0] if rest and model else ""
+        if not label and rest and model is not None and rest[0] == getattr(model, "date_field", None):
+            label = "日期"  # the step's own date (held_on, completed_on …) carries no description
+        return kind.step_label(stype) + (" · " + label if label else "")
     if parts and parts[0] == "decision":
         return _walk(kind.decision, tuple(parts[1:]))[0] if len(parts) > 1 else "决策事项"
     if len(parts) >= 2 and parts[0] == "materials":
