@@ -140,6 +140,8 @@ def create_app(settings: Settings | None = None, pool: ReviewPool | None = None)
     api.state.rulebook = load_rulebook(Path(settings.rules_dir) if settings.rules_dir else None,
                                        list(settings.packs) if settings.packs else None)  # /v1/rules/{id} shows the cases
     _routes(api)
+    from prereview.api.web import mount as mount_web_pages
+    mount_web_pages(api)  # the reviewers' pages at /web (api/web/)
 
     @api.exception_handler(ApiError)
     async def _api_error(_request, exc: ApiError):
