@@ -193,7 +193,8 @@ def load_rubric(name_or_path: str | Path, rulebook) -> Rubric:
         spec = RubricFile.model_validate(doc.data)
     except ValidationError as exc:
         raise RubricError(problems_from_validation(exc, doc, RubricFile)) from None
-    rubric = Rubric(spec, str(path), hashlib.sha256(doc.text.encode("utf-8")).hexdigest())
+    label = f"内置：{name_or_path}" if path.parent == builtin_dir() and path.stem == str(name_or_path) else str(name_or_path)
+    rubric = Rubric(spec, label, hashlib.sha256(doc.text.encode("utf-8")).hexdigest())
     problems = _check(rubric, doc, rulebook)
     if problems:
         raise RubricError(problems)

@@ -12,6 +12,7 @@ The result is a plain dict with a fixed key order: the same review and rubric gi
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
@@ -70,7 +71,6 @@ def score_file(review, dossier, rubric: Rubric, path: str, sha256: str,
                overrides: list[Override] = ()) -> dict:
     d = dossier.decision
     spec = rubric.spec
-    mine = [o for o in overrides if o.file in (sha256, path)]
     deductions, vetoes, unscored, unlisted = [], [], [], []
     for f in review.findings:
         entry = rubric.by_rule.get(f.rule_id)
@@ -100,14 +100,11 @@ def score_file(review, dossier, rubric: Rubric, path: str, sha256: str,
                     deductions.append({"area": area.id, "area_title": area.title, "item": item.id,
                                        "item_title": item.title, "points": item.deduct, "rule_id": None,
                                        "severity": "form", "message": f"卷面：{item.title}", "basis": []})
-    _apply(mine, deductions, vetoes, rubric)
-
-    machine = _total(deductions, vetoes, rubric, "machine_points")
-    final = _total(deductions, vetoes, rubric, "points")
-    blocked = [u["reason"] for u in unscored if u["blocks_grade"]]
-    for result in (machine, final) if blocked else ():  # the engine could not review it: a person must
-        result.update(grade=None, ungraded=blocked[0])
-    return {
+    for ded in deductions:
+        ded["machine_points"] = ded["points"]
+    for veto in vetoes:
+        veto["lifted"] = False
+    record = {
         "path": path,
         "sha256": sha256,
         "title": d.title,
@@ -118,20 +115,43 @@ def score_file(review, dossier, rubric: Rubric, path: str, sha256: str,
         "type": ENFORCEMENT_TYPES[d.action],
         "field": _sector_label(d.sector),
         "verdict": review.verdict,
-        "score": final["score"],
-        "grade": final["grade"],
-        "ungraded": final["ungraded"],
-        "machine_score": machine["score"],
-        "machine_grade": machine["grade"],
-        "overridden": bool(mine),
+        "score": None, "grade": None, "ungraded": None, "machine_score": None, "machine_grade": None,
+        "overridden": False,
         "deductions": deductions,
         "vetoes": vetoes,
         "form": form if archive else None,
         "form_recorded": archive is not None,
         "unscored_findings": unscored,
         "unlisted_findings": unlisted,
-        "overrides": [o.model_dump(mode="json", exclude={"file"}) for o in mine],
+        "overrides": [],
     }
+    return with_overrides(record, rubric, overrides)
+
+
+def with_overrides(record: dict, rubric: Rubric, overrides=()) -> dict:
+    """The record scored with the reviewers' overrides for its file (none: the machine's score). Works on a
+    stored record too: what earlier overrides changed is undone first, so the result depends only on the
+    machine's findings and these overrides."""
+    rec = json.loads(json.dumps(record))  # a deep copy in the same key order
+    rec["deductions"] = [d for d in rec["deductions"] if d["severity"] != "reviewer"]
+    for ded in rec["deductions"]:
+        ded["points"] = ded["machine_points"]
+        ded.pop("override", None)
+        ded["machine_points"] = ded.pop("machine_points")  # stays after the points it sits beside
+    for veto in rec["vetoes"]:
+        veto["lifted"] = False
+        veto.pop("override", None)
+    mine = [o for o in overrides if o.file in (rec["sha256"], rec["path"])]
+    _apply(mine, rec["deductions"], rec["vetoes"], rubric)
+    machine = _total(rec["deductions"], rec["vetoes"], rubric, "machine_points")
+    final = _total(rec["deductions"], rec["vetoes"], rubric, "points")
+    blocked = [u["reason"] for u in rec["unscored_findings"] if u["blocks_grade"]]
+    for result in (machine, final) if blocked else ():  # the engine could not review it: a person must
+        result.update(grade=None, ungraded=blocked[0])
+    rec.update(score=final["score"], grade=final["grade"], ungraded=final["ungraded"],
+               machine_score=machine["score"], machine_grade=machine["grade"], overridden=bool(mine),
+               overrides=[o.model_dump(mode="json", exclude={"file"}) for o in mine])
+    return rec
 
 
 def _sector_label(code: str) -> str:
@@ -141,10 +161,6 @@ def _sector_label(code: str) -> str:
 
 def _apply(mine: list[Override], deductions: list[dict], vetoes: list[dict], rubric: Rubric) -> None:
     """Every deduction keeps the machine's points; an override replaces `points` and says why."""
-    for ded in deductions:
-        ded["machine_points"] = ded["points"]
-    for veto in vetoes:
-        veto["lifted"] = False
     items = {item.id: (area, item) for area in rubric.spec.areas for item in area.items}
     for o in mine:
         note = {"reason": o.reason, "reviewer": o.reviewer, "on": o.on.isoformat()}
