@@ -158,7 +158,8 @@ class Rubric:
         return out
 
     def receipt(self) -> dict:
-        return {"rubric": self.name, "title": self.spec.title, "path": self.path, "sha256": self.sha256}
+        return {"rubric": self.name, "title": self.spec.title, "number": self.spec.source.number, "path": self.path,
+                "sha256": self.sha256}
 
 
 def builtin_dir() -> Path:
