@@ -42,6 +42,8 @@ def add_parser(sub, rules_options, jobs_type) -> None:
     e.add_argument("--jobs", type=jobs_type, metavar="N", help="并行审查的进程数（默认：可用的 CPU 核数）")
     e.add_argument("--overrides", type=Path, metavar="FILE", help="复评：评查人员调整扣分、撤销否决的记录（YAML）")
     e.add_argument("--pdf", action="store_true", help="另写出评查报告 PDF")
+    e.add_argument("--scheduler", metavar="ADDR",
+                   help="在 Dask 分布式集群上评查（如 tcp://host:8786；各主机 dask worker --nthreads 1）")
     rules_options(e)
 
 
@@ -144,9 +146,10 @@ class _Progress:
 
 
 def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, seed: int = 0, jobs: int | None = None,
-             overrides=(), emit=None, progress: bool = False, calendar=None, pdf: bool = False) -> dict:
+             overrides=(), emit=None, progress: bool = False, calendar=None, pdf: bool = False,
+             scheduler: str | None = None, rules: tuple = (None, None, ()), dask_options: dict | None = None) -> dict:
     """Score the case files under `paths`; returns the summary (also written to `out`)."""
-    from prereview.engine.batch import discover, run_batch
+    from prereview.engine.batch import Skipped, discover
     from prereview.engine.scoring import with_overrides
 
     tasks, problems, skipped = discover(paths)
@@ -167,19 +170,20 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
     bar = _Progress(len(chosen), progress)
     results: list[dict] = []
     try:
-        fresh = run_batch([_reindexed(t, i) for i, t in enumerate(todo)], rulebook, jobs=jobs,
-                          after=_scorer(rubric, shas), calendar=calendar)
+        if scheduler:
+            from prereview.api.evaluate_dask import records as distributed_records
+            fresh = distributed_records(todo, shas, rubric, rulebook, store, scheduler, calendar=calendar,
+                                        rules=rules, **(dask_options or {}))
+        else:
+            fresh = _local_records(todo, shas, rubric, rulebook, store, jobs, calendar)
         for task in chosen:
             sha = shas[str(task.path)]
             if id(task) in todo_ids:
-                outcome = next(fresh)
-                if outcome.skipped:
-                    _say(f"已跳过 {outcome.skipped}")
+                rec = next(fresh)
+                if isinstance(rec, Skipped):
+                    _say(f"已跳过 {rec}")
                     bar.tick()
                     continue
-                rec = _record(outcome, sha)
-                if rec["status"] != "engine-failure" and sha:
-                    store.add(rec)
             else:
                 rec = dict(store.done[sha], path=str(task.path))  # the same content under this name
             rec = _final(rec, rubric, overrides, with_overrides)
@@ -199,9 +203,23 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
     return summary
 
 
-def _reindexed(task, i):
-    from prereview.engine.batch import Task
-    return Task(i, task.path, task.in_folder)
+def _local_records(todo, shas, rubric, rulebook, store, jobs, calendar):
+    """One record (or Skipped) per file of `todo`, in order, each stored as soon as it is known."""
+    from prereview.engine.batch import Task, run_batch
+    tasks = [Task(i, t.path, t.in_folder) for i, t in enumerate(todo)]
+    for outcome in run_batch(tasks, rulebook, jobs=jobs, after=_scorer(rubric, shas), calendar=calendar):
+        if outcome.skipped:
+            yield outcome.skipped
+            continue
+        rec = _record(outcome, shas[outcome.path])
+        keep(store, rec)
+        yield rec
+
+
+def keep(store, rec: dict) -> None:
+    """Into the store, unless an engine failure (tried again next run) or an unreadable file (no sha256)."""
+    if rec["status"] != "engine-failure" and rec.get("sha256"):
+        store.add(rec)
 
 
 def _final(rec: dict, rubric, overrides, with_overrides) -> dict:
@@ -329,13 +347,22 @@ def cmd_evaluate(args, load_rules, calendar_of, print_problems) -> int:
         print_problems(err)
         return 2
 
+    if args.scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            _say("未安装 Dask distributed，不能使用 --scheduler：pip install 'prereview[dask]' "
+                 "(distributed is not installed)")
+            return 2
+
     def emit(rec: dict) -> None:
         sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
     summary = evaluate(args.paths, rubric, rulebook, args.out, sample=args.sample, seed=args.seed,
                        jobs=args.jobs or default_jobs(), overrides=overrides, emit=emit,
-                       progress=sys.stderr.isatty(), calendar=calendar, pdf=args.pdf)
+                       progress=sys.stderr.isatty(), calendar=calendar, pdf=args.pdf, scheduler=args.scheduler,
+                       rules=(args.rules, tuple(args.pack) if args.pack else None, tuple(args.local_rules or ())))
     _say(f"评查结果已写入 {args.out}（summary.json、results.csv）：共 {summary['files']} 份，"
          f"已评查 {summary['status']['scored']} 份")
     if not summary["files"]:
