@@ -106,3 +106,16 @@ def test_a_broken_file_is_counted_and_a_broken_rubric_stops(tmp_path, capsys):
     shutil.copy(FIXTURES / BASES[0], rubric)
     code, lines, err = _run(capsys, folder, "--rubric", rubric, "--out", tmp_path / "o2")
     assert code == 2 and lines == [] and "评查标准文件 (rubric) 有误" in err
+
+
+def test_progress_on_a_terminal_says_files_done_of_total(capsys):
+    from prereview.api.evaluate import _Progress
+    bar = _Progress(3, enabled=True)
+    bar.tick()
+    bar.tick()
+    bar.end()
+    err = capsys.readouterr().err
+    assert "已完成 1/3" in err and "已完成 2/3" in err and "份/秒" in err and "预计剩余" in err
+    quiet = _Progress(3, enabled=False)
+    quiet.tick()
+    assert capsys.readouterr().err == ""
