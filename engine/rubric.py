@@ -79,7 +79,7 @@ class Veto(_Strict):
     @model_validator(mode="after")
     def _linked(self):
         if not self.rules and not self.manual:
-            raise ValueError("否决项须列出对应规则（rules）或注明由评查人员认定（manual: true）")
+            raise ValueError("否决项须列出对应规则（rules）或注明由评查人员认定（manual: true） (a veto needs rules or manual: true)")
         return self
 
 
@@ -94,11 +94,11 @@ class Item(_Strict):
     @model_validator(mode="after")
     def _one_source(self):
         if sum((bool(self.rules), self.form is not None, self.manual)) != 1:
-            raise ValueError("评查项须且只能写 rules（规则）、form（卷面检查）、manual: true（人工评定）之一")
+            raise ValueError("评查项须且只能写 rules（规则）、form（卷面检查）、manual: true（人工评定）之一 (exactly one of rules, form, manual)")
         if not self.manual and self.deduct is None:
-            raise ValueError("规则项、卷面项须写每处问题的扣分 deduct（未知写 unknown）")
+            raise ValueError("规则项、卷面项须写每处问题的扣分 deduct（未知写 unknown） (deduct is required)")
         if isinstance(self.deduct, int) and self.deduct < 0:
-            raise ValueError("扣分 deduct 不能为负数")
+            raise ValueError("扣分 deduct 不能为负数 (deduct must not be negative)")
         return self
 
 
@@ -187,7 +187,7 @@ def load_rubric(name_or_path: str | Path, rulebook) -> Rubric:
     path = resolve(name_or_path)
     doc, problems = read_file(path)
     if not problems and not isinstance(doc.data, dict):
-        problems = [Problem(doc.path, 1, "", "评查标准文件应为映射（rubric、title、source、grades、areas …）", "YAML 映射")]
+        problems = [Problem(doc.path, 1, "", "评查标准文件应为映射（rubric、title、source、grades、areas …） (a rubric is a mapping)", "YAML 映射")]
     if problems:
         raise RubricError(problems)
     try:
@@ -214,7 +214,7 @@ def _check(rubric: Rubric, doc: Located, rulebook) -> list[Problem]:
             bad(pos, f"规则 {rule_id} 不在规则库中 (unknown rule)", "规则库中的规则编号（prereview rules list）")
             return False
         if not set(rule.spec.kinds) & set(spec.kinds):
-            bad(pos, f"规则 {rule_id} 不适用于本评查标准的卷宗种类", "、".join(spec.kinds) + " 的规则")
+            bad(pos, f"规则 {rule_id} 不适用于本评查标准的卷宗种类 (rule of another kind)", "、".join(spec.kinds) + " 的规则")
             return False
         return True
 
@@ -222,15 +222,15 @@ def _check(rubric: Rubric, doc: Located, rulebook) -> list[Problem]:
     known = [(i, lv.from_) for i, lv in enumerate(levels) if lv.from_ != UNKNOWN]
     for (i, a), (j, b) in zip(known, known[1:]):
         if not a > b:
-            bad(("grades", "levels", j, "from"), f"等次分数线应自高到低排列：{b} 不低于上一等次的 {a}", "低于上一等次的分数")
+            bad(("grades", "levels", j, "from"), f"等次分数线应自高到低排列：{b} 不低于上一等次的 {a} (thresholds must descend)", "低于上一等次的分数")
     if levels[-1].from_ != spec.floor:
-        bad(("grades", "levels", len(levels) - 1, "from"), "最低等次的分数线应等于最低分 floor", str(spec.floor))
+        bad(("grades", "levels", len(levels) - 1, "from"), "最低等次的分数线应等于最低分 floor (the lowest grade starts at the floor)", str(spec.floor))
     for i, (_, v) in enumerate(known):
         if v > spec.scale:
-            bad(("grades", "levels", i, "from"), f"分数线 {v} 超过满分 {spec.scale}", f"不超过 {spec.scale}")
+            bad(("grades", "levels", i, "from"), f"分数线 {v} 超过满分 {spec.scale} (threshold above the scale)", f"不超过 {spec.scale}")
     points = [a.points for a in spec.areas]
     if UNKNOWN not in points and sum(points) != spec.scale:
-        bad(("areas",), f"各部分分值合计 {sum(points)}，不等于满分 {spec.scale}", f"合计 {spec.scale}")
+        bad(("areas",), f"各部分分值合计 {sum(points)}，不等于满分 {spec.scale} (area points must add up to the scale)", f"合计 {spec.scale}")
 
     ids: dict[str, tuple] = {}
     forms = _form_checks(spec.kinds)
@@ -238,18 +238,18 @@ def _check(rubric: Rubric, doc: Located, rulebook) -> list[Problem]:
         for i, item in enumerate(area.items):
             pos = ("areas", a, "items", i)
             if item.id in ids:
-                bad(pos + ("id",), f"评查项编号 {item.id} 重复（另见第 {doc.line(ids[item.id])} 行）", "唯一的编号")
+                bad(pos + ("id",), f"评查项编号 {item.id} 重复（另见第 {doc.line(ids[item.id])} 行） (duplicate id)", "唯一的编号")
             ids[item.id] = pos + ("id",)
             if isinstance(item.deduct, int) and isinstance(area.points, int) and item.deduct > area.points:
-                bad(pos + ("deduct",), f"每处扣分 {item.deduct} 超过本部分分值 {area.points}", f"不超过 {area.points}")
+                bad(pos + ("deduct",), f"每处扣分 {item.deduct} 超过本部分分值 {area.points} (deduction above the area's points)", f"不超过 {area.points}")
             if item.form is not None and item.form not in forms:
-                bad(pos + ("form",), f"未知的卷面检查项：{item.form!r}", " / ".join(forms))
+                bad(pos + ("form",), f"未知的卷面检查项：{item.form!r} (unknown form check)", " / ".join(forms))
             for r, rule_id in enumerate(item.rules):
                 if not known_rule(rule_id, pos + ("rules", r)):
                     continue
                 if rule_id in rubric.by_rule:
                     other = rubric.by_rule[rule_id][1]
-                    bad(pos + ("rules", r), f"规则 {rule_id} 已列入评查项 {other.id}：一处问题只扣一次分",
+                    bad(pos + ("rules", r), f"规则 {rule_id} 已列入评查项 {other.id}：一处问题只扣一次分 (a rule in two items)",
                         "每条规则只列入一个评查项")
                     continue
                 rubric.by_rule[rule_id] = (area, item)
@@ -257,7 +257,7 @@ def _check(rubric: Rubric, doc: Located, rulebook) -> list[Problem]:
         for v, veto in enumerate(spec.vetoes.items):
             pos = ("vetoes", "items", v)
             if veto.id in ids:
-                bad(pos + ("id",), f"编号 {veto.id} 重复（另见第 {doc.line(ids[veto.id])} 行）", "唯一的编号")
+                bad(pos + ("id",), f"编号 {veto.id} 重复（另见第 {doc.line(ids[veto.id])} 行） (duplicate id)", "唯一的编号")
             ids[veto.id] = pos + ("id",)
             for r, rule_id in enumerate(veto.rules):
                 if known_rule(rule_id, pos + ("rules", r)):
@@ -267,7 +267,7 @@ def _check(rubric: Rubric, doc: Located, rulebook) -> list[Problem]:
         if not known_rule(entry.rule, pos):
             continue
         if entry.rule in rubric.by_rule or entry.rule in rubric.vetoes_by_rule:
-            bad(pos, f"规则 {entry.rule} 已列入评查项或否决项，不能同时列为不计分", "未列入评查项的规则")
+            bad(pos, f"规则 {entry.rule} 已列入评查项或否决项，不能同时列为不计分 (a scored rule cannot be unscored)", "未列入评查项的规则")
         rubric.unscored[entry.rule] = entry
     return problems
 

@@ -138,3 +138,21 @@ def test_the_archive_block_is_checked_like_the_rest_of_the_dossier():
         load_data(_penalty(order=["filing", "archiving"]))
     [problem] = err.value.problems
     assert problem.field == "decision.archive.order[1]" and "archiving" in problem.message
+
+
+def _with_consequence(tmp_path, consequence):
+    spec = yaml.safe_load((builtin_dir() / "guangdong-231.yaml").read_text("utf-8"))
+    for veto in spec["vetoes"]["items"]:
+        veto["consequence"] = consequence
+    path = tmp_path / f"{consequence}.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), "utf-8")
+    return path
+
+
+def test_other_veto_consequences_zero_and_not_the_top_grade(tmp_path):
+    data = _without_step(_penalty(), "notice")  # 90 points, a procedure veto
+    zero = _score(data, rubric=_with_consequence(tmp_path, "zero"))
+    assert (zero["score"], zero["grade"]) == (0, "不合格")
+    capped = _score(data, rubric=_with_consequence(tmp_path, "not-top"))
+    assert (capped["score"], capped["grade"]) == (90, "良好")
+    assert capped["vetoes"][0]["consequence_label"] == "不得评为最高等次"
