@@ -169,6 +169,7 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
     todo_ids = {id(t) for t in todo}
     bar = _Progress(len(chosen), progress)
     results: list[dict] = []
+    fresh = None
     try:
         if scheduler:
             from prereview.api.evaluate_dask import records as distributed_records
@@ -192,9 +193,16 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
                 emit(rec)
             bar.tick()
     finally:
+        if fresh is not None:
+            fresh.close()  # stops the workers now, also on Ctrl-C
         bar.end()
         store.close()
-    summary = summarise(results, rubric, population=population, sample=sample, seed=seed, problems=problems)
+    matched = {k for r in results for k in (r.get("path"), r.get("sha256"))}
+    unused = [o for o in overrides if o.file not in matched]
+    for o in unused:  # said, never silently dropped
+        _say(f"复评记录未采用：{o.file}（{o.item}）不在本次评查的文件中 (override for a file not in this batch)")
+    summary = summarise(results, rubric, population=population, sample=sample, seed=seed, problems=problems,
+                        unused=unused)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", "utf-8")
     (out / "results.csv").write_bytes(to_csv(results))
     if pdf:
@@ -266,7 +274,7 @@ def _stats(recs: list[dict], levels: list[str]) -> dict:
 
 
 def summarise(results: list[dict], rubric, *, population: int, sample: int | None, seed: int,
-              problems: list[Problem] = ()) -> dict:
+              problems: list[Problem] = (), unused=()) -> dict:
     levels = [lv.grade for lv in rubric.spec.grades.levels]
     status = Counter(r["status"] for r in results)
 
@@ -291,6 +299,7 @@ def summarise(results: list[dict], rubric, *, population: int, sample: int | Non
         "files": len(results),
         "status": {s: status.get(s, 0) for s in STATUS_LABELS},
         "overridden": sum(1 for r in results if r.get("overridden")),
+        "unused_overrides": [{"file": o.file, "item": o.item} for o in unused],
         "form_not_recorded": sum(1 for r in results if r["status"] == "scored" and not r["form_recorded"]),
         "overall": _stats(results, levels),
         "by_department": grouped("department"),
@@ -341,7 +350,7 @@ def cmd_evaluate(args, load_rules, calendar_of, print_problems) -> int:
     try:
         rulebook = load_rules(args)
         rubric = load_rubric(args.rubric, rulebook)
-        overrides = load_overrides(args.overrides) if args.overrides else []
+        overrides = load_overrides(args.overrides, rubric) if args.overrides else []
         calendar = calendar_of(args)
     except InputError as err:
         print_problems(err)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 from .errors import InputError, Problem
 from .load import problems_from_validation
 from .rubric import CONSEQUENCES, UNKNOWN, Rubric
-from .source import read_file
+from .source import dotted, read_file
 
 ENFORCEMENT_TYPES = {"penalty": "处罚", "licence": "许可", "coercive-measure": "强制", "coercive-enforcement": "强制"}
 
@@ -48,14 +48,35 @@ class OverridesFile(BaseModel):
     overrides: list[Override] = Field(default_factory=list)
 
 
-def load_overrides(path) -> list[Override]:
+def load_overrides(path, rubric: Rubric) -> list[Override]:
+    """The reviewers' overrides, each checked against the rubric (located errors, all at once)."""
     doc, problems = read_file(path)
     if problems:
         raise OverridesError(problems)
     try:
-        return OverridesFile.model_validate(doc.data).overrides
+        overrides = OverridesFile.model_validate(doc.data).overrides
     except ValidationError as exc:
         raise OverridesError(problems_from_validation(exc, doc, OverridesFile)) from None
+    items = {i.id for a in rubric.spec.areas for i in a.items}
+    vetoes = {v.id for v in rubric.spec.vetoes.items} if rubric.spec.vetoes else set()
+    for n, o in enumerate(overrides):
+        pos = ("overrides", n)
+        if o.item in vetoes:
+            if not o.lift:
+                problems.append(Problem(doc.path, doc.line(pos + ("item",)), dotted(pos + ("item",)),
+                                        f"否决项 {o.item} 只能撤销（lift: true） (a veto can only be lifted)", "lift: true"))
+        elif o.item in items:
+            if o.points is None or o.lift:
+                problems.append(Problem(doc.path, doc.line(pos + ("item",)), dotted(pos + ("item",)),
+                                        f"评查项 {o.item} 须写评查人员认定的扣分 points (points are required)",
+                                        "points: 不小于 0 的整数"))
+        else:
+            problems.append(Problem(doc.path, doc.line(pos + ("item",)), dotted(pos + ("item",)),
+                                    f"评查标准“{rubric.spec.title}”中没有编号为 {o.item} 的评查项或否决项 (unknown item)",
+                                    "评查标准文件中的 id"))
+    if problems:
+        raise OverridesError(problems)
+    return overrides
 
 
 def _citations(finding) -> list[str]:

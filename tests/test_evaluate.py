@@ -119,3 +119,16 @@ def test_progress_on_a_terminal_says_files_done_of_total(capsys):
     quiet = _Progress(3, enabled=False)
     quiet.tick()
     assert capsys.readouterr().err == ""
+
+
+def test_an_override_for_a_file_outside_the_batch_is_said_not_dropped(tmp_path, capsys):
+    folder = _folder(tmp_path, 2)
+    overrides = tmp_path / "o.yaml"
+    overrides.write_text("overrides:\n  - {file: elsewhere.yaml, item: GD-PROC-NOTICE, points: 0, reason: 理由, "
+                         "reviewer: 张某, on: 2026-03-02}\n", "utf-8")
+    code, lines, err = _run(capsys, folder, "--rubric", "guangdong-231", "--out", tmp_path / "o", "--jobs", "1",
+                            "--overrides", overrides)
+    assert code == 0 and not any(r["overridden"] for r in lines)
+    assert "复评记录未采用：elsewhere.yaml" in err
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text("utf-8"))
+    assert summary["unused_overrides"] == [{"file": "elsewhere.yaml", "item": "GD-PROC-NOTICE"}]

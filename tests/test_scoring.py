@@ -156,3 +156,20 @@ def test_other_veto_consequences_zero_and_not_the_top_grade(tmp_path):
     capped = _score(data, rubric=_with_consequence(tmp_path, "not-top"))
     assert (capped["score"], capped["grade"]) == (90, "良好")
     assert capped["vetoes"][0]["consequence_label"] == "不得评为最高等次"
+
+
+def test_overrides_are_checked_against_the_rubric(tmp_path):
+    from prereview.engine.scoring import OverridesError, load_overrides
+    path = tmp_path / "overrides.yaml"
+    path.write_text(
+        "overrides:\n"
+        "  - {file: a.yaml, item: GD-PROC-NOTICE, points: 0, reason: 理由, reviewer: 张某, on: 2026-03-02}\n"
+        "  - {file: a.yaml, item: GD-NO-SUCH, points: 0, reason: 理由, reviewer: 张某, on: 2026-03-02}\n"
+        "  - {file: a.yaml, item: GD-V-PROCEDURE, points: 3, reason: 理由, reviewer: 张某, on: 2026-03-02}\n"
+        "  - {file: a.yaml, item: GD-PROC-FILING, reason: 理由, reviewer: 张某, on: 2026-03-02}\n", "utf-8")
+    with pytest.raises(OverridesError) as err:
+        load_overrides(path, load_rubric("guangdong-231", rulebook()))
+    problems = err.value.problems
+    assert [(p.line, p.field) for p in problems] == [(3, "overrides[1].item"), (4, "overrides[2].item"),
+                                                     (5, "overrides[3].item")]
+    assert "GD-NO-SUCH" in problems[0].message and "lift" in problems[1].message and "points" in problems[2].message
