@@ -161,9 +161,10 @@ def _print_problems(err: InputError) -> None:
         print(f"  {terminal_safe(problem)}", file=sys.stderr)
 
 
-def _load_rules(args):
+def _load_rules(args, cases: bool = False):
+    """The rulebook the arguments name; a review does not read the rules' cases (`rules show` does)."""
     from prereview.engine.rulebook import load_rulebook
-    return load_rulebook(args.rules, args.pack, extra=tuple(args.local_rules or ()))
+    return load_rulebook(args.rules, args.pack, extra=tuple(args.local_rules or ()), cases=cases)
 
 
 class _Stdout:
@@ -473,7 +474,7 @@ def cmd_rules(args) -> int:
     if args.rules_command in AUTHORING:
         return AUTHORING[args.rules_command](args)
     try:
-        rulebook = _load_rules(args)
+        rulebook = _load_rules(args, cases=args.rules_command == "show")
     except RuleError as err:
         _print_problems(err)
         return EXIT_INPUT

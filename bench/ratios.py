@@ -8,7 +8,7 @@
    peak RSS of the command and PSS of all its processes; --jobs 2 vs --jobs 1 beside what the machine
    gives two CPU-bound processes at that moment;
 3. cold start (a fresh process each run, median wall): `prereview --help`, `schema`, `init` and
-   `check ONE` vs `python -c "import pydantic, durable.lang"` (the issue's reference);
+   `check ONE` vs `python -c "import pydantic, prereview.durable.lang"` (the issue's reference);
 4. PDF of the report per report and per page, warm (same process, median) and cold (a fresh process,
    imports and the review excluded).
 
@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).with_name("prereview")
-REFERENCE = [sys.executable, "-c", "import pydantic, durable.lang"]
+REFERENCE = [sys.executable, "-c", "import pydantic, prereview.durable.lang"]
 
 
 def _bench(name: str):
@@ -105,7 +105,7 @@ def cold_start(runs: int) -> list[tuple[str, str, str]]:
     one = str(ROOT / "examples" / "wuwei-old-town-renewal.yaml")
     ref = _wall(REFERENCE, runs)
     bare = _wall([sys.executable, "-c", "pass"], runs)
-    rows = [('python -c "import pydantic, durable.lang"', f"{ref * 1000:.0f} ms", "1.00x"),
+    rows = [('python -c "import pydantic, prereview.durable.lang"', f"{ref * 1000:.0f} ms", "1.00x"),
             ('python -c "pass"', f"{bare * 1000:.0f} ms", f"{bare / ref:.2f}x")]
     for label, args in (("prereview --help", ["--help"]), ("prereview schema", ["schema"]),
                         ("prereview init", ["init"]), ("prereview check ONE (json)", ["check", one, "--format", "json"])):

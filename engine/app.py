@@ -21,8 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_serializer
 
-from .checklist import (AnswersError, AnswersFile, Answers, ChecklistResult, apply_answers, default_checklists_dir,
-                        load_checklist)
+from .checklist import AnswersError, AnswersFile, Answers, ChecklistResult, References, apply_answers
 from .errors import InputError, Problem
 from .load import LoadedDossier, load_dossier, load_dossier_bytes, problems_from_validation
 from .review import Evidence, Finding, Review, run_review, verdict_label
@@ -121,12 +120,18 @@ class ReviewOut(_Out):
 @dataclass(frozen=True)
 class ReviewResult:
     """A finished review. `out` is what JSON says; `dossier` is the validated model (for reports);
-    `checklist` is set once answers were merged (`with_answers`)."""
+    `checklist` is set once answers were merged (`with_answers`); `references` are the checklist and
+    materials list it is read against (the day it was made; None: today's files)."""
 
     out: ReviewOut
     applied_rules: tuple[str, ...]
     dossier: Any = None
     checklist: ChecklistResult | None = None
+    references: References | None = None
+
+    @property
+    def refs(self) -> References:
+        return self.references or References.current(self.kind)
 
     @property
     def verdict(self) -> str:
@@ -159,7 +164,8 @@ def _finding(f: FindingOut) -> Finding:
 
 
 def _result(review: Review) -> ReviewResult:
-    return ReviewResult(ReviewOut.of(review), tuple(review.applied_rules), review.dossier)
+    return ReviewResult(ReviewOut.of(review), tuple(review.applied_rules), review.dossier,
+                        references=References.current(review.kind))
 
 
 def review_loaded(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None = None,
@@ -178,17 +184,20 @@ def review_path(path: str | Path, rulebook: Rulebook, as_of: dt.date | None = No
     return review_loaded(load_dossier(path), rulebook, as_of, calendar)
 
 
-def from_record(review_json: dict, applied_rules: list[str], dossier_bytes: bytes | None = None) -> ReviewResult:
+def from_record(review_json: dict, applied_rules: list[str], dossier_bytes: bytes | None = None,
+                references: References | None = None) -> ReviewResult:
     """A stored review as a result: findings and verdict from the record; the dossier bytes (validated
-    again, never matched against rules) give the reports their timeline, party and materials."""
+    again, never matched against rules) give the reports their timeline, party and materials; `references`
+    the checklist and materials list stored with it (None: a record older than them, read against today's)."""
     dossier = None
     if dossier_bytes is not None:
         dossier = load_dossier_bytes(dossier_bytes, review_json["dossier"]["path"]).dossier
-    return ReviewResult(ReviewOut.model_validate(review_json), tuple(applied_rules), dossier)
+    return ReviewResult(ReviewOut.model_validate(review_json), tuple(applied_rules), dossier,
+                        references=references)
 
 
 def has_checklist(kind: str) -> bool:
-    return (default_checklists_dir() / f"{kind}.yaml").exists()
+    return References.current(kind).checklist_raw is not None
 
 
 def answers_from_data(data: Any, name: str = "answers") -> Answers:
@@ -220,12 +229,13 @@ def answers_from_bytes(raw: bytes, name: str = "answers.yaml") -> Answers:
 def with_answers(result: ReviewResult, answers: Answers | None) -> ReviewResult:
     """The result with the kind's checklist merged and the reviewer's answers applied — a new value.
     A kind without a checklist gets none (and answers for it are an error)."""
-    if not has_checklist(result.kind):
+    spec = result.refs.checklist()
+    if spec is None:
         if answers is not None:
             raise InputError([Problem(answers.path, None, "", f"{result.kind} 尚无审查清单，无法合并答复")])
         return result
     review = result.review()  # apply_answers changes the Review it is given: give it a copy
-    checklist = apply_answers(review, load_checklist(result.kind), answers)
+    checklist = apply_answers(review, spec, answers)
     return replace(result, out=ReviewOut.of(review), checklist=checklist)
 
 
@@ -235,11 +245,12 @@ def render(result: ReviewResult, *, template: str = "report", fmt: str = "html",
     a stored review passes its own time so the report says the same whenever it is asked for."""
     from prereview.reports.render import render_report
 
-    if result.checklist is None and has_checklist(result.kind):
+    if result.checklist is None:
         result = with_answers(result, None)
     review = result.review()
     review.receipt["generated_at"] = generated_at or dt.datetime.now().astimezone().isoformat(timespec="minutes")
-    return render_report(review, template=template, fmt=fmt, checklist=result.checklist)
+    return render_report(review, template=template, fmt=fmt, checklist=result.checklist,
+                         materials=result.refs.materials())
 
 
 def render_sarif(results: list[ReviewResult], rulebook: Rulebook | None = None) -> str:
@@ -252,4 +263,4 @@ def render_sarif(results: list[ReviewResult], rulebook: Rulebook | None = None) 
 
 __all__ = ["ReviewOut", "FindingOut", "EvidenceOut", "BasisOut", "Receipt", "DossierRef", "ReviewResult",
            "review_bytes", "review_path", "review_loaded", "from_record", "with_answers", "answers_from_data", "answers_from_bytes",
-           "render", "render_sarif", "has_checklist"]
+           "render", "render_sarif", "has_checklist", "References"]

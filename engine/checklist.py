@@ -24,7 +24,7 @@ from .errors import AnswersError, InputError, Problem
 from .load import problems_from_validation
 from .review import Evidence, Finding, Review, finding_sort_key, verdict_of
 from .rulebook import SEVERITIES
-from .source import Located, dotted, read_file
+from .source import Located, dotted, parse_bytes, read_file
 
 # the statutory review heads of every kind (a code means the same head in every kind that has it)
 HEADS = {code: label for k in kinds.KINDS.values() for code, label in k.heads.items.items()}
@@ -139,10 +139,14 @@ def default_checklists_dir() -> Path:
     return Path(str(resources.files("prereview.checklists")))
 
 
-def _read(path: Path, error: type[InputError]) -> Located:
-    if not path.exists():
+def _read(path: Path, error: type[InputError], raw: bytes | None = None) -> Located:
+    """The file at `path`, or `raw` (a stored copy of it, named by `path`)."""
+    if raw is not None:
+        doc, problems = parse_bytes(raw, str(path))
+    elif not path.exists():
         raise error([Problem(str(path), None, "", "文件不存在", "checklists/<kind>.yaml")])
-    doc, problems = read_file(path)
+    else:
+        doc, problems = read_file(path)
     if problems:
         raise error(problems)
     if not isinstance(doc.data, dict):
@@ -150,9 +154,10 @@ def _read(path: Path, error: type[InputError]) -> Located:
     return doc
 
 
-def load_checklist(kind: str, directory: Path | None = None) -> Checklist:
-    """Read checklists/<kind>.yaml (or <directory>/<kind>.yaml); every error names file and line."""
-    doc = _read(Path(directory or default_checklists_dir()) / f"{kind}.yaml", ChecklistError)
+def load_checklist(kind: str, directory: Path | None = None, raw: bytes | None = None) -> Checklist:
+    """Read checklists/<kind>.yaml (or <directory>/<kind>.yaml, or `raw`: a stored copy of it); every error
+    names file and line."""
+    doc = _read(Path(directory or default_checklists_dir()) / f"{kind}.yaml", ChecklistError, raw)
     try:
         declared = kinds.get(doc.data.get("kind"))
         checklist = Checklist.model_validate(doc.data, context={"heads": declared.heads.items if declared else HEADS})
@@ -410,12 +415,13 @@ class MaterialRow:
         return "缺失"
 
 
-def load_materials(kind: str, directory: Path | None = None) -> MaterialsList | None:
-    """checklists/<kind>-materials.yaml, or None when the kind has no materials list yet."""
+def load_materials(kind: str, directory: Path | None = None, raw: bytes | None = None) -> MaterialsList | None:
+    """checklists/<kind>-materials.yaml (or `raw`: a stored copy of it), or None when the kind has no
+    materials list yet."""
     path = Path(directory or default_checklists_dir()) / f"{kind}-materials.yaml"
-    if not path.exists():
+    if raw is None and not path.exists():
         return None
-    doc = _read(path, ChecklistError)
+    doc = _read(path, ChecklistError, raw)
     try:
         spec = MaterialsList.model_validate(doc.data)
     except ValidationError as exc:
@@ -424,6 +430,31 @@ def load_materials(kind: str, directory: Path | None = None) -> MaterialsList | 
     if problems:
         raise ChecklistError(problems)
     return spec
+
+
+def _bytes(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
+
+
+@dataclass(frozen=True)
+class References:
+    """The checklist and materials list a review is read against, as the files' bytes. A stored review keeps
+    the ones it was made with, so its reports and answers next year use them, not the files of that day."""
+
+    kind: str
+    checklist_raw: bytes | None
+    materials_raw: bytes | None
+
+    @classmethod
+    def current(cls, kind: str) -> "References":
+        folder = default_checklists_dir()
+        return cls(kind, _bytes(folder / f"{kind}.yaml"), _bytes(folder / f"{kind}-materials.yaml"))
+
+    def checklist(self) -> Checklist | None:
+        return load_checklist(self.kind, raw=self.checklist_raw) if self.checklist_raw is not None else None
+
+    def materials(self) -> MaterialsList | None:
+        return load_materials(self.kind, raw=self.materials_raw) if self.materials_raw is not None else None
 
 
 def _materials_problems(spec: MaterialsList, kind, doc: Located) -> list[Problem]:
@@ -505,5 +536,5 @@ def materials_status(dossier, materials: MaterialsList) -> list[MaterialRow]:
 __all__ = [
     "HEADS", "RESULTS", "PENDING", "Checklist", "ChecklistError", "Item", "Answers", "Answer",
     "ChecklistResult", "ItemResult", "load_checklist", "load_answers", "apply_answers", "checklist_problems",
-    "MaterialsList", "MaterialRow", "load_materials", "materials_status", "verdict_of", "SEVERITIES",
+    "MaterialsList", "MaterialRow", "References", "load_materials", "materials_status", "verdict_of", "SEVERITIES",
 ]

@@ -13,7 +13,8 @@ import decimal
 from enum import Enum
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, create_model, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationInfo, create_model,
+                      field_validator, model_validator)
 
 
 class Strict(BaseModel):
@@ -21,6 +22,17 @@ class Strict(BaseModel):
 
 
 Text = Annotated[str, Field(min_length=1)]
+
+
+def not_before(later: str, earlier: str, message: str):
+    """A validator for a model: the date `later` may not fall before the date `earlier` (declared above it).
+    The error is located at `later`, the field to correct; `message` has {later} and {earlier}."""
+    def check(cls, value, info: ValidationInfo):
+        other = info.data.get(earlier)
+        if value and other and value < other:
+            raise ValueError(message.format(later=value, earlier=other))
+        return value
+    return field_validator(later)(check)
 
 
 def _iso_date(value):

@@ -2,9 +2,10 @@
 
 durable-rules 2.0.28 is an unmaintained C extension; the way it is driven here
 follows what was measured (README, "Engine notes"):
+- durable-rules itself is the copy in vendor/durable-rules, patched (README.prereview.md there);
 - one host, one ruleset per rulebook and decision kind, registered once per process (names cannot be
-  reused), split into chunks of at most CHUNK rules: durable fails every review from ~304 rules in one
-  ruleset (bench/durable_ceiling.py --what rules); each chunk is its own
+  reused), split into chunks of at most CHUNK rules: past ~470 rules in one ruleset durable refuses every
+  review (bench/durable_ceiling.py --what rules); each chunk is its own
   ruleset with its own anchor and catch-all, one session per chunk per review, and the hits are merged;
 - no background dispatch thread: every action runs synchronously in the caller;
 - one review at a time (a lock), one non-empty batch per review with the decision fact
@@ -21,7 +22,8 @@ import hashlib
 import itertools
 import threading
 
-from durable import engine as durable
+from .. import durable as _durable
+from ..durable import engine as durable
 
 from .errors import EngineFailure, Problem
 from .facts import Fact
@@ -31,19 +33,23 @@ from .rulebook import Rulebook
 _CATCH_ALL = {"all": [{"f_any": {"$ex": {"t": 1}}}, {"f_never": {"t": "__never__"}}]}
 _ANCHOR = {"all": [{"f_decision": {"t": "decision"}}]}
 _ANCHOR_ID = "__anchor"
-# Rules per durable ruleset. durable's C code keeps a 64-entry alpha stack per fact (error 303,
-# ERR_MAX_STACK_SIZE) and, past it, can also crash the process: with the enforcement kind's ~100 rules
-# in one ruleset, 2 of 3 runs of 400 random enforcement dossiers ended in a segmentation fault, and so
-# did tests/data/durable-crash-enforcement.yaml; in chunks of 25, 2,400 random dossiers ran clean. What
-# counts is how many rules match the same fact, not the rule count alone, so the chunks stay small. With the
-# third kind's rulesets registered, chunks of 10 crashed on that dossier 3-10 of 100 runs; chunks of 5, 0 of 180.
-CHUNK = 5
-# Rules of one decision kind a rulebook may hold: the largest count that ran clean here, in rulesets of
-# CHUNK (bench/durable_ceiling.py --what rules --repeat 8, fresh processes, on each kind's example and on
-# tests/data/durable-crash-enforcement.yaml): 1,000 ran clean 17 of 17 times on that file; 2,000 crashed
-# (SIGSEGV) 2 of 14, 3,000 3 of 6 — at random, not per hash seed, so past the bound durable is not safe
-# even where one run passes. Loading more is a located error, never handed to durable.
+# Rules per durable ruleset. durable keeps a 64-entry stack of pending alpha nodes per fact: past it a batch
+# is refused (error 303, an engine failure, never a crash) — 473 copies of the major-decision rules in one
+# ruleset reach it, 304 do not (bench/durable_ceiling.py --what rules). Rulesets of 50 keep every kind far
+# below it at the speed of one ruleset (one session per ruleset per review: 5 cost ~1.4x the time per review).
+# The smaller chunks of earlier versions were a guard against random crashes, which were the expression-skip
+# bug fixed in vendor/durable-rules: under AddressSanitizer the suite runs clean with every kind in one ruleset.
+CHUNK = 50
+# Rules of one decision kind a rulebook may hold: a bound tested here, far above what any pack needs
+# (bench/durable_ceiling.py --what rules, fresh processes, on each kind's example and on
+# tests/data/durable-crash-enforcement.yaml; with stock 2.0.28, 2,000 crashed 2 of 14 runs). Loading more is a
+# located error, never handed to durable.
 MAX_RULES_PER_KIND = 1_000
+
+
+# durable-rules is vendored and patched (vendor/durable-rules/README.prereview.md): stock 2.0.28 reads past the
+# end of a condition's expressions (random crashes) and ignores a comparison written after a nested `$or`.
+DURABLE_VERSION = _durable.__version__
 
 
 class _Host(durable.Host):

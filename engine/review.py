@@ -15,7 +15,7 @@ from .errors import DossierError, Problem
 from .facts import Fact, as_of_date, derive
 from .load import LoadedDossier
 from .source import dotted
-from .matcher import Matcher
+from .matcher import DURABLE_VERSION, Matcher
 from .rulebook import SEVERITIES, Rule, Rulebook, severity_rank
 
 VERDICTS = ("pass", "fix-then-submit", "blocked")  # each kind words them (kinds.DecisionKind.verdicts)
@@ -305,7 +305,7 @@ def run_review(loaded: LoadedDossier, rulebook: Rulebook, as_of: dt.date | None 
     verdict = verdict_of(findings)
     region = d.decision.organ.region
     receipt = {
-        "engine": {"name": "prereview", "version": prereview.__version__},
+        "engine": {"name": "prereview", "version": prereview.__version__, "durable_rules": DURABLE_VERSION},
         "rulebook": {"packs": [{"name": c.name, "version": c.version, "sha256": c.digest} for c in chain],
                      "rules": len(planned), "figures": _receipt_figures(planned), "sha256": rulebook.digest},
         "dossier_sha256": loaded.sha256,

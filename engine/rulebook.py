@@ -727,11 +727,13 @@ def _pack_files(root: Path) -> list[Path]:
 
 
 def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None, extra: tuple = (),
-                  replace: bool = False) -> Rulebook:
+                  replace: bool = False, cases: bool = True) -> Rulebook:
     """Load every pack under rules_dir (or only those named) and the local packs in `extra`
     (folders holding one or more packs, each extending a loaded pack), validating all files.
     With `replace`, a pack in `extra` takes the place of the built-in pack of the same name
-    (an author testing an edited copy); otherwise a name used twice is an error."""
+    (an author testing an edited copy); otherwise a name used twice is an error. `cases=False` leaves
+    the rules' cases unread (reviewing does not use them; `prereview rules test` and the tests do):
+    half the files, half the loading time of `check ONE`."""
     rules_dir = Path(rules_dir) if rules_dir else default_rules_dir()
     catalogue = load_catalogue(rules_dir)
     loaded = [(*_load_pack(p), rules_dir, False) for p in _pack_files(rules_dir)]
@@ -784,7 +786,8 @@ def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None,
             if rule.id in seen:
                 problems.append(Problem(str(path), rule.line, "id", f"规则编号 {rule.id} 与 {seen[rule.id]} 重复"))
             seen[rule.id] = path
-            problems.extend(_load_cases(rule))
+            if cases:
+                problems.extend(_load_cases(rule))
             rules.append(rule)
         pack.digest = pack_hasher.hexdigest()
     by_id = {r.id: r for r in rules}

@@ -14,7 +14,7 @@ from prereview.engine.checklist import ChecklistResult
 from prereview.engine.review import Review
 
 from .fetcher import ASSET_DIRS, HERE, AssetFetcher
-from .view import build_context, cn_date, cn_number
+from .view import CURRENT, build_context, cn_date, cn_number
 
 TEMPLATES = ("report", "opinion")
 FORMATS = ("html", "pdf", "md")
@@ -58,14 +58,16 @@ def _template(template: str, kind: str, ext: str) -> str:
     return own if (HERE / "templates" / own).exists() else f"{template}.{ext}.j2"
 
 
-def render_html(review: Review, *, template: str = "report", checklist: ChecklistResult | None = None) -> str:
-    ctx = build_context(review, checklist, template)
+def render_html(review: Review, *, template: str = "report", checklist: ChecklistResult | None = None,
+                materials=CURRENT) -> str:
+    ctx = build_context(review, checklist, template, materials)
     return _HTML_ENV.get_template(_template(template, review.kind, "html")).render(
         **ctx, css=Markup(CSS.read_text(encoding="utf-8")))
 
 
-def render_markdown(review: Review, *, template: str = "report", checklist: ChecklistResult | None = None) -> str:
-    ctx = build_context(review, checklist, template)
+def render_markdown(review: Review, *, template: str = "report", checklist: ChecklistResult | None = None,
+                    materials=CURRENT) -> str:
+    ctx = build_context(review, checklist, template, materials)
     return _MD_ENV.get_template(_template(template, review.kind, "md")).render(**ctx)
 
 
@@ -79,15 +81,16 @@ def html_to_pdf(html: str, fetcher: AssetFetcher | None = None) -> bytes:
 
 
 def render_report(review: Review, *, template: str = "report", fmt: str = "html",
-                  checklist: ChecklistResult | None = None) -> bytes:
-    """The report or the draft opinion as bytes in html, pdf or md."""
+                  checklist: ChecklistResult | None = None, materials=CURRENT) -> bytes:
+    """The report or the draft opinion as bytes in html, pdf or md; `materials`: the materials list to read
+    the dossier against (by default today's)."""
     if template not in TEMPLATES:
         raise ValueError(f"未知的报告模板 {template!r}，应为 {' / '.join(TEMPLATES)}")
     if fmt not in FORMATS:
         raise ValueError(f"未知的报告格式 {fmt!r}，应为 {' / '.join(FORMATS)}")
     if fmt == "md":
-        return render_markdown(review, template=template, checklist=checklist).encode("utf-8")
-    html = render_html(review, template=template, checklist=checklist)
+        return render_markdown(review, template=template, checklist=checklist, materials=materials).encode("utf-8")
+    html = render_html(review, template=template, checklist=checklist, materials=materials)
     if fmt == "html":
         return html.encode("utf-8")
     return html_to_pdf(html)

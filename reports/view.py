@@ -10,7 +10,10 @@ import re
 
 from prereview.engine import dossier as model
 from prereview.engine import kinds
-from prereview.engine.checklist import PENDING, REVIEWER_PACK, ChecklistResult, load_materials, materials_status
+from prereview.engine.checklist import (PENDING, REVIEWER_PACK, ChecklistResult, MaterialsList, load_materials,
+                                       materials_status)
+
+CURRENT = object()  # build_context's default: today's materials list
 from prereview.engine.review import Finding, Review
 from prereview.engine.rulebook import BARS, DIRECTIONS, SEVERITY_LABELS, UNITS
 
@@ -310,10 +313,13 @@ def _opinion(review: Review, ctx: dict, result: ChecklistResult | None) -> dict:
     }
 
 
-def build_context(review: Review, checklist: ChecklistResult | None, template: str) -> dict:
+def build_context(review: Review, checklist: ChecklistResult | None, template: str,
+                  materials: MaterialsList | None | object = CURRENT) -> dict:
+    """`materials`: the materials list the review is read against (a stored review's own); by default
+    today's checklists/<kind>-materials.yaml."""
     dossier = review.dossier
     kind = kinds.get(review.kind)
-    spec = load_materials(review.kind)
+    spec = load_materials(review.kind) if materials is CURRENT else materials
     ctx = {
         "kind": {"code": kind.code, "label": kind.label, "report_title": kind.report_title,
                  "opinion_title": kind.opinion_title},

@@ -58,7 +58,7 @@ def test_a_fact_no_rule_uses_does_not_fail_the_batch():
 
 def test_an_exception_inside_a_rule_action_is_not_swallowed():
     # durable catches exceptions raised in actions into the session state; the matcher must raise them
-    from durable.engine import Promise
+    from prereview.durable.engine import Promise
 
     matcher = _fixture_matcher()
     ruleset = Matcher._host.get_ruleset(matcher.name)
@@ -160,3 +160,30 @@ def test_many_rules_matching_one_fact_do_not_crash_durable():
                                str(ROOT / "tests" / "data" / "durable-crash-enforcement.yaml")],
                               capture_output=True, text=True, env={**__import__("os").environ, "PYTHONHASHSEED": seed})
         assert done.returncode == 1 and '"verdict": "blocked"' in done.stdout, (seed, done.returncode, done.stderr[-500:])
+
+
+def test_a_comparison_after_a_nested_or_group_counts():
+    """The patched engine (vendor/durable-rules): stock 2.0.28 returned from a group at a nested group's
+    end, ignoring what followed, and in the same loop read past the expressions (random crashes)."""
+    from prereview.durable import engine as durable
+
+    class Host(durable.Host):
+        def _run(self):
+            pass
+
+    hits = []
+    host = Host()
+    rule = {"all": [{"f_a": {"t": "a"}},
+                    {"f_b": {"$and": [{"t": "b"},
+                                      {"$or": [{"x": {"f_a": "x"}}, {"y": {"f_a": "y"}}]},
+                                      {"$gt": {"z": {"f_a": "z"}}}]}}]}
+    host.register_rulesets({"nested_or": {
+        "rule": dict(rule, run=lambda c: hits.append("rule")),
+        "anchor": dict({"all": [{"f_b": {"t": "b"}}]}, run=lambda c: hits.append("anchor"))}})
+    # the or-group holds (x equal) but the comparison after it does not (3 is not greater than 5)
+    host.assert_facts("nested_or", [{"sid": "1", "id": "a", "t": "a", "x": 1, "y": 2, "z": 5},
+                                    {"sid": "1", "id": "b", "t": "b", "x": 1, "y": 0, "z": 3}])
+    assert hits == ["anchor"]
+    host.assert_facts("nested_or", [{"sid": "2", "id": "a", "t": "a", "x": 1, "y": 2, "z": 5},
+                                    {"sid": "2", "id": "b", "t": "b", "x": 9, "y": 2, "z": 6}])
+    assert hits == ["anchor", "rule", "anchor"] or hits == ["anchor", "anchor", "rule"]

@@ -288,3 +288,40 @@ def test_the_database_is_durable_on_commit(service):
         else:
             assert conn.execute(sqlalchemy.text("show synchronous_commit")).scalar() == "on"
             assert conn.execute(sqlalchemy.text("show fsync")).scalar() == "on"
+
+
+def test_a_record_is_read_against_the_checklist_and_materials_list_it_was_made_with(service, monkeypatch,
+                                                                                    tmp_path):
+    """A report asked for after the checklists changed says what it said the day the review was made."""
+    from prereview.engine import checklist as checklist_mod
+
+    created = service.submit("submitter", WUWEI.read_bytes()).json()
+    item = _reviewer_item()
+    h = service.headers("submitter")
+    before = service.client.get(created["links"]["report_html"], headers=h).text
+    assert item.title in before and "重大行政决策送审材料清单" in before
+
+    # the next release rewords the materials list and drops the reviewer item
+    today = checklist_mod.default_checklists_dir()
+    for name in ("major-decision.yaml", "major-decision-materials.yaml"):
+        text = (today / name).read_text("utf-8")
+        text = text.replace("重大行政决策送审材料清单", "重大行政决策送审材料目录（新版）")
+        if name == "major-decision.yaml":
+            items = text.split("\n  - id: ")
+            text = "\n  - id: ".join(part for part in items if not part.startswith(item.id + "\n"))
+        (tmp_path / name).write_text(text, "utf-8")
+    monkeypatch.setattr(checklist_mod, "default_checklists_dir", lambda: tmp_path)
+    assert item.id not in [i.id for i in load_checklist("major-decision").items]
+
+    assert service.client.get(created["links"]["report_html"], headers=h).text == before
+    body = {"answers": {item.id: {"result": "不符合", "note": "旧清单中的审查项", "reviewer": "张三", "date": "2025-05-15"}}}
+    r = service.client.put(created["links"]["answers"], json=body, headers=service.headers("reviewer"))
+    assert r.status_code == 200, r.text
+    assert [f["rule_id"] for f in r.json()["answers"]["findings"] if f["rule_id"] == item.id] == [item.id]
+    # a review made now is read against the new files
+    later = service.submit("submitter", WUWEI.read_bytes()).json()
+    now_html = service.client.get(later["links"]["report_html"], headers=h).text
+    assert "重大行政决策送审材料目录（新版）" in now_html and item.title not in now_html
+    with service.api.state.sessions() as db:  # each version of a file stored once
+        names = db.execute(sqlalchemy.text("select name from reference_documents where name like 'major-decision%'"))
+        assert sorted(n for (n,) in names) == ["major-decision-materials.yaml"] * 2 + ["major-decision.yaml"] * 2

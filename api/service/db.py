@@ -54,6 +54,10 @@ class ReviewRecord(Base):
     applied_rules: Mapped[str] = mapped_column(Text)       # JSON list
     supersedes: Mapped[str | None] = mapped_column(ForeignKey("reviews.id"), nullable=True)
     comparison: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON: fixed / new / remaining
+    # the checklist and materials list the review was made with (reference_documents); null: a record from
+    # before they were kept (read against the files of the day) or a kind without one
+    checklist_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    materials_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class FindingRow(Base):
@@ -73,6 +77,15 @@ class AnswerEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     token_id: Mapped[str] = mapped_column(String(16))
     answers: Mapped[str] = mapped_column(Text)   # JSON as given (validated)
+
+
+class ReferenceDocument(Base):
+    """A checklist or materials list file as it was when a review was made, stored once by content."""
+
+    __tablename__ = "reference_documents"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AccessEvent(Base):

@@ -25,6 +25,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.concurrency import run_in_threadpool
 
@@ -34,7 +36,7 @@ from prereview.engine.load import load_dossier_bytes
 
 from . import db as records_db
 from . import tokens as tokens_mod
-from .db import AccessEvent, AnswerEvent, FindingRow, ReviewRecord, Token, now
+from .db import AccessEvent, AnswerEvent, FindingRow, ReferenceDocument, ReviewRecord, Token, now
 from .records import (AnswersOut, Comparison, ErrorOut, ReviewPage, ReviewRecordOut, ReviewSummary, compare, links,
                       loads)
 from .settings import Settings
@@ -136,7 +138,7 @@ def create_app(settings: Settings | None = None, pool: ReviewPool | None = None)
     from prereview.engine import load_rulebook
     from pathlib import Path
     api.state.rulebook = load_rulebook(Path(settings.rules_dir) if settings.rules_dir else None,
-                                       list(settings.packs) if settings.packs else None)
+                                       list(settings.packs) if settings.packs else None)  # /v1/rules/{id} shows the cases
     _routes(api)
 
     @api.exception_handler(ApiError)
@@ -219,8 +221,34 @@ def _latest_answers(db, review_id: str) -> AnswerEvent | None:
                       .order_by(AnswerEvent.id.desc()).limit(1)).first()
 
 
-def _result(row: ReviewRecord, answers: AnswerEvent | None):
-    result = engine_app.from_record(json.loads(row.result), json.loads(row.applied_rules), row.dossier)
+def _references(db, row: ReviewRecord):
+    """The checklist and materials list stored with the record (None for a record older than them)."""
+    if row.checklist_sha256 is None and row.materials_sha256 is None:
+        return None
+
+    def body(sha):
+        return db.get(ReferenceDocument, sha).body if sha else None
+    return engine_app.References(row.kind, body(row.checklist_sha256), body(row.materials_sha256))
+
+
+def _keep_references(db, kind: str) -> tuple[str | None, str | None]:
+    """Store today's checklist and materials list of the kind (once per content); their sha256."""
+    refs = engine_app.References.current(kind)
+    shas = []
+    for name, raw in ((f"{kind}.yaml", refs.checklist_raw), (f"{kind}-materials.yaml", refs.materials_raw)):
+        if raw is None:
+            shas.append(None)
+            continue
+        sha = hashlib.sha256(raw).hexdigest()
+        insert = (sqlite_insert if db.bind.dialect.name == "sqlite" else postgresql_insert)(ReferenceDocument)
+        db.execute(insert.values(sha256=sha, name=name, body=raw).on_conflict_do_nothing())
+        shas.append(sha)
+    return shas[0], shas[1]
+
+
+def _result(db, row: ReviewRecord, answers: AnswerEvent | None):
+    result = engine_app.from_record(json.loads(row.result), json.loads(row.applied_rules), row.dossier,
+                                    _references(db, row))
     if answers is not None:
         result = engine_app.with_answers(result, engine_app.answers_from_data(json.loads(answers.answers)))
     return result
@@ -231,7 +259,7 @@ def _record_out(db, row: ReviewRecord) -> ReviewRecordOut:
     names = _token_names(db, [row.submitter] + ([event.token_id] if event else []))
     answers = None
     if event is not None:
-        answered = _result(row, event)
+        answered = _result(db, row, event)
         answers = AnswersOut(at=event.created_at, by=names.get(event.token_id, event.token_id),
                              answers=json.loads(event.answers)["answers"], verdict=answered.verdict,
                              findings=list(answered.out.findings))
@@ -309,13 +337,15 @@ def _submit(pool: ReviewPool, who: Principal, db, raw: bytes, name: str, media: 
     comparison = (compare(old.id, json.loads(old.result), old.dossier, review, loaded.doc.data)
                   if old is not None else None)
     organ, unit = _unit_of(loaded.dossier)
+    checklist_sha, materials_sha = _keep_references(db, review["dossier"]["kind"])
     row = ReviewRecord(
         id=uuid.uuid4().hex, created_at=now(), org=who.org, submitter=who.token_id, submitter_name=who.name,
         kind=review["dossier"]["kind"], verdict=review["verdict"], title=review["dossier"]["title"],
         organ=organ, unit=unit, dossier=raw, dossier_sha256=hashlib.sha256(raw).hexdigest(), media_type=media,
         filename=name, result=json.dumps(review, ensure_ascii=False),
         applied_rules=json.dumps(answer["applied_rules"]), supersedes=old.id if old else None,
-        comparison=comparison.model_dump_json() if comparison else None)
+        comparison=comparison.model_dump_json() if comparison else None,
+        checklist_sha256=checklist_sha, materials_sha256=materials_sha)
     db.add(row)
     db.flush()  # the review row before the rows that point at it
     db.add_all(FindingRow(review_id=row.id, rule_id=f["rule_id"], severity=f["severity"])
@@ -331,8 +361,7 @@ def _answer(who: Principal, db, review_id: str, raw: bytes):
     row = _get(db, who, review_id, "answer")
     try:
         answers = engine_app.answers_from_bytes(raw, "answers")
-        result = engine_app.from_record(json.loads(row.result), json.loads(row.applied_rules), row.dossier)
-        engine_app.with_answers(result, answers)  # checks the items against the checklist
+        engine_app.with_answers(_result(db, row, None), answers)  # checks the items against the record's checklist
     except InputError as err:
         raise ApiError(422, "invalid-answers", f"人工审查答复有误（{len(err.problems)} 处）",
                        [p.to_dict() for p in err.problems]) from None
@@ -402,7 +431,7 @@ def _routes(api: FastAPI) -> None:  # noqa: C901 — one place that lists every 
             row = _get(db, who, review_id, f"{template}.{fmt}")
             event = _latest_answers(db, row.id)
             stamp = (event.created_at if event else row.created_at).isoformat(timespec="minutes")
-            data = engine_app.render(_result(row, event), template=template, fmt=fmt, generated_at=stamp)
+            data = engine_app.render(_result(db, row, event), template=template, fmt=fmt, generated_at=stamp)
             return Response(data, media_type=REPORT_TYPES[fmt])
         endpoint.__name__ = f"{template}_{fmt}"
         return endpoint
@@ -416,7 +445,7 @@ def _routes(api: FastAPI) -> None:  # noqa: C901 — one place that lists every 
     @api.get("/v1/reviews/{review_id}/sarif", tags=["reports"], responses=_ERROR_RESPONSES)
     def sarif(review_id: str, who: Who, db: DB) -> Response:
         row = _get(db, who, review_id, "sarif")
-        text = engine_app.render_sarif([_result(row, None)])  # the rules as recorded, not today's
+        text = engine_app.render_sarif([_result(db, row, None)])  # the rules as recorded, not today's
         return Response(text, media_type="application/sarif+json")
 
     @api.get("/v1/reviews/{review_id}/dossier", tags=["reviews"], responses=_ERROR_RESPONSES,

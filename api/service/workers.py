@@ -36,7 +36,7 @@ def _init(rules_dir: str | None, packs, faults: str | None) -> None:
     from prereview.engine.matcher import prepare
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
-    rulebook = load_rulebook(Path(rules_dir) if rules_dir else None, list(packs) if packs else None)
+    rulebook = load_rulebook(Path(rules_dir) if rules_dir else None, list(packs) if packs else None, cases=False)
     prepare(rulebook)
     _STATE.update(rulebook=rulebook, calendar=load_calendar(), faults=faults)
 

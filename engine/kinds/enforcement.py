@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from ..dossier import Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, Yuan, _enum, material_model
+from ..dossier import (Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, Yuan, _enum, material_model,
+                       not_before)
 from . import DecisionKind, Heads, Period
 
 Stage = _enum("Stage", {
@@ -216,13 +217,7 @@ class Offence(Strict):
     life_health_finance_harm: StrictBool = Field(
         default=False, description="涉及公民生命健康安全、金融安全且有危害后果（行政处罚法第三十六条第一款：五年）")
 
-    @field_validator("ended_on")
-    @classmethod
-    def _ends_after_it_began(cls, ended_on, info: ValidationInfo):
-        began = info.data.get("occurred_on")
-        if ended_on and began and ended_on < began:  # located at ended_on, the field to correct
-            raise ValueError(f"违法行为终了之日 {ended_on} 早于发生之日 {began}")
-        return ended_on
+    _ends_after_it_began = not_before("ended_on", "occurred_on", "违法行为终了之日 {later} 早于发生之日 {earlier}")
 
 
 class Decision(Strict):

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from ..dossier import Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, _enum, material_model
+from ..dossier import (Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, _enum, material_model,
+                       not_before)
 from ..facts import fields_of
 from . import DecisionKind, Heads, Period
 
@@ -247,13 +248,7 @@ class PublicComment(StepBase):
     draft_and_explanation_published: StrictBool | None = Field(
         default=None, description="公告同时公布了决策草案及其说明（条例第十五条第一款）；不填为未记载")
 
-    @field_validator("closes_on")
-    @classmethod
-    def _closes_after_publication(cls, closes_on, info: ValidationInfo):
-        published = info.data.get("published_on")
-        if published and closes_on < published:  # located at closes_on, the field to correct
-            raise ValueError(f"意见截止日期 {closes_on} 早于公告发布日期 {published}")
-        return closes_on
+    _closes_after_publication = not_before("closes_on", "published_on", "意见截止日期 {later} 早于公告发布日期 {earlier}")
 
 
 class Participation(StepBase):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
-from ..dossier import Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, _enum, material_model
+from ..dossier import (Channel, Date, DossierBase, Level, Region, StepBase, Strict, Text, _enum, material_model,
+                       not_before)
 from . import DecisionKind, Heads, Period
 
 Stage = _enum("Stage", {
@@ -107,13 +108,7 @@ class Validity(Strict):
     valid_from: Date = Field(description="施行日期（有效期起算日）")
     valid_until: Date | None = Field(default=None, description="有效期届满日；文件未标注有效期的不填")
 
-    @field_validator("valid_until")
-    @classmethod
-    def _after_start(cls, valid_until, info: ValidationInfo):
-        start = info.data.get("valid_from")
-        if valid_until and start and valid_until < start:
-            raise ValueError(f"有效期届满日 {valid_until} 早于施行日期 {start}")
-        return valid_until
+    _after_start = not_before("valid_until", "valid_from", "有效期届满日 {later} 早于施行日期 {earlier}")
 
 
 class Decision(Strict):
@@ -179,13 +174,7 @@ class PublicComment(StepBase):
     feedback_published: StrictBool | None = Field(
         default=None, description="反馈了意见采纳情况（第六十二条第二款）；不填为未记载")
 
-    @field_validator("closes_on")
-    @classmethod
-    def _closes_after_publication(cls, closes_on, info: ValidationInfo):
-        published = info.data.get("published_on")
-        if published and closes_on < published:
-            raise ValueError(f"意见截止日期 {closes_on} 早于公告发布日期 {published}")
-        return closes_on
+    _closes_after_publication = not_before("closes_on", "published_on", "意见截止日期 {later} 早于公告发布日期 {earlier}")
 
 
 class FairCompetitionReview(StepBase):
@@ -223,13 +212,7 @@ class LegalityReview(StepBase):
     decline_reasons_stated: StrictBool = Field(
         default=False, description="未完全采纳审核意见的，提请审议时已详细说明理由和依据（115号 二（六））")
 
-    @field_validator("opinion_on")
-    @classmethod
-    def _after_submission(cls, opinion_on, info: ValidationInfo):
-        submitted = info.data.get("submitted_on")
-        if opinion_on and submitted and opinion_on < submitted:
-            raise ValueError(f"审核意见出具日期 {opinion_on} 早于送审日期 {submitted}")
-        return opinion_on
+    _after_submission = not_before("opinion_on", "submitted_on", "审核意见出具日期 {later} 早于送审日期 {earlier}")
 
 
 class Deliberation(StepBase):
