@@ -246,7 +246,8 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
         for task in tasks:
             yield review_file(task, rulebook, as_of, after, calendar)
         return
-    prepare(rulebook)  # compile and register before forking: every worker inherits it
+    if len(tasks) > 1:  # compile and register before forking: every worker inherits it (one file: its own only)
+        prepare(rulebook)
     ctx = multiprocessing.get_context("fork")
     workers = [_Worker(ctx, rulebook, as_of, after, calendar) for _ in range(min(jobs, len(tasks)))]
     window = 4 * _QUEUE * len(workers)  # results held while an earlier one is still running

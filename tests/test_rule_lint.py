@@ -117,3 +117,28 @@ def test_texts_print_figures_from_the_resolved_values_never_a_hard_coded_digit()
 def test_the_lint_sees_a_hard_coded_figure(tmp_path):
     """The lint above is not vacuous: the same pattern finds the digit it is meant to find."""
     assert [m.group(1) for m in _NUMBER.finditer("一般不少于7个工作日，第7条，2019-09-01")] == ["7"]
+
+
+def _cn(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    return ("" if n < 20 else digits[n // 10]) + "十" + (digits[n % 10] if n % 10 else "")
+
+
+def test_a_fix_states_the_rules_own_figures_from_the_resolved_values_never_in_chinese_numerals():
+    """What the unit is told to do (fix, record) states the period it must keep: written in Chinese numerals,
+    a city's tighter figure would never reach it. Messages may quote a statute's words (第八十五条的“七日”)."""
+    offenders = []
+    for rule in rulebook().rules:
+        used = set(re.findall(r"param\.(\w+)", rule.path.read_text("utf-8")))
+        values = {v.value for p in rule.pack.ancestry for name, f in p.figures.items() if name in used
+                  for v in f.values if v.value < 100}
+        spec = rule.spec
+        texts = {"fix": spec.fix, "record": spec.record or ""}
+        texts |= {f"versions.{i}.fix": v.fix or "" for i, v in enumerate(spec.versions or ())}
+        for where, text in texts.items():
+            for n in values:
+                offenders += [(rule.id, where, m.group(0)) for m in
+                              re.finditer(rf"(?<![第一二三四五六七八九十]){_cn(n)}(?=(个工作日|日|天|个月|年))", text)]
+    assert not offenders
