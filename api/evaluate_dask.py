@@ -10,16 +10,19 @@ finish, so a driver killed mid-batch and restarted re-runs no finished chunk.
 A worker killed by a crash in the rule engine (a segfault) is restarted by Dask, which re-runs its tasks; a task
 that has been on `allowed-failures` workers that died (the scheduler's `distributed.scheduler.allowed-failures`,
 3 by default; set it explicitly when you start the scheduler) ends as KilledWorker. The files of such a chunk
-are then run again one per task, so only the file that kills its worker ends as an engine crash — with its path,
-counted, never a hole in the statistics. Not done: a per-file time limit (a file that hangs holds its worker).
+are then run again one per task, one such task at a time (so a death has one suspect), and a file whose own task
+is lost twice is the one that kills its worker: an engine crash with its path, counted, never a hole in the
+statistics. Not done: a per-file time limit (a file that hangs holds its worker).
 """
 from __future__ import annotations
 
 import os
 import signal
+from collections import Counter, deque
 from pathlib import Path
 
 CHUNK = 32
+SINGLE_TRIES = 2  # a file run alone whose task is lost this many times is the one that crashes its worker
 _WORKER_STATE: dict = {}  # per worker process: (rules spec) -> (rulebook, digest)
 
 
@@ -70,6 +73,9 @@ def records(todo, shas, rubric, rulebook, store, scheduler, *, calendar=None, ru
     args = (rubric, rules, rulebook.digest, calendar, crash_marker)
     done: dict[int, object] = {}
     emitted = 0
+    singles: deque = deque()  # files of lost chunks, run one at a time: a death then has one suspect
+    deaths: Counter = Counter()
+    in_flight: list = []
     try:
         parts: dict[str, list] = {}  # a task's key -> its files
 
@@ -80,20 +86,28 @@ def records(todo, shas, rubric, rulebook, store, scheduler, *, calendar=None, ru
 
         pending = as_completed([submit(files[k:k + chunk]) for k in range(0, len(files), chunk)])
         for future in pending:
+            results = []
+            part = parts.pop(future.key)
+            if len(part) == 1 and future in in_flight:
+                in_flight.remove(future)
             try:
                 results = future.result()
             except RulebookMismatch:
                 raise
-            except Exception as exc:  # KilledWorker and any error of the chunk: its files one per task
-                part = parts.pop(future.key)
+            except Exception as exc:  # KilledWorker or any error: a chunk's files go one by one
                 if len(part) > 1:
-                    for one in part:
-                        pending.add(submit([one]))
-                    continue
-                index, path, _, sha = part[0]
-                results = [(index, {"status": "engine-failure", "path": path, "sha256": sha, "problems": [
-                    engine_problem(path, f"审查进程多次意外终止（{type(exc).__name__}，规则引擎崩溃）").to_dict()]})]
-            parts.pop(future.key, None)
+                    singles.extend(part)
+                else:
+                    index, path, _, sha = part[0]
+                    deaths[index] += 1
+                    if deaths[index] < SINGLE_TRIES:  # it may have shared a dying worker with the real culprit
+                        singles.appendleft(part[0])
+                    else:
+                        results = [(index, {"status": "engine-failure", "path": path, "sha256": sha, "problems": [
+                            engine_problem(path, f"审查进程多次意外终止（{type(exc).__name__}，规则引擎崩溃）").to_dict()]})]
+            if singles and not in_flight:
+                in_flight.append(submit([singles.popleft()]))
+                pending.add(in_flight[-1])
             for index, rec in results:
                 if isinstance(rec, dict):
                     keep(store, rec)
