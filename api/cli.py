@@ -120,9 +120,20 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="打印卷宗的 JSON Schema")
     _plan_parser(sub)
+    _evaluate_parser(sub)
     from prereview.api.service.cli import add_parsers as service_parsers
     service_parsers(sub)  # serve, token, db
     return p
+
+
+def _evaluate_parser(sub) -> None:
+    from prereview.api.evaluate import add_parser
+    add_parser(sub, lambda p: (_rules_options(p), _calendar_option(p)), _jobs)
+
+
+def cmd_evaluate(args) -> int:
+    from prereview.api.evaluate import cmd_evaluate as run
+    return run(args, _load_rules, _calendar, _print_problems)
 
 
 def _rules_options(p: argparse.ArgumentParser) -> None:
@@ -790,7 +801,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from prereview.api.service.cli import HANDLERS as service_handlers
     handler = {"check": cmd_check, "report": cmd_report, "rules": cmd_rules, "init": cmd_init,
-               "schema": cmd_schema, "plan": cmd_plan, **service_handlers}[args.command]
+               "schema": cmd_schema, "plan": cmd_plan, "evaluate": cmd_evaluate, **service_handlers}[args.command]
     try:
         return handler(args)
     except EngineFailure as err:

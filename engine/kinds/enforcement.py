@@ -151,6 +151,46 @@ CoerciveMeasure = _enum("CoerciveMeasure", {
 })
 
 
+# 卷面 (the form of a closed case file): the stages its documents belong to, in the order they must be bound
+ArchiveStage = _enum("ArchiveStage", {
+    "filing": "立案", "investigation": "调查", "review": "审查", "decision": "决定", "service": "送达", "execution": "执行",
+})
+# what a 评查 rubric's form items (`form:`) may test: each is true when the file meets it
+FORM_CHECKS = {
+    "one_case_one_file": "一案一卷",
+    "cover": "有案卷封面",
+    "table_of_contents": "有卷内目录",
+    "pages_numbered": "卷内材料编有页码",
+    "documents_in_order": "卷内文书按立案、调查、审查、决定、送达、执行的顺序排列",
+}
+
+
+class Archive(Strict):
+    """案卷归档情况（卷面）：结案归档后的案卷如何装订，评查卷面时使用。"""
+
+    file_no: Text | None = Field(default=None, description="卷宗号")
+    archived_on: Date | None = Field(default=None, description="归档日期")
+    one_case_one_file: StrictBool = Field(description="一案一卷（本案材料单独立卷，未与他案混装）")
+    cover: StrictBool = Field(description="有案卷封面")
+    table_of_contents: StrictBool = Field(description="有卷内目录")
+    pages_numbered: StrictBool = Field(description="卷内材料编有页码")
+    pages: StrictInt | None = Field(default=None, ge=1, description="卷内材料页数")
+    order: list[ArchiveStage] = Field(
+        default_factory=list, description="卷内文书自前至后所属的环节（立案、调查、审查、决定、送达、执行），按装订顺序填写")
+
+    @property
+    def documents_in_order(self) -> bool | None:
+        """Bound in the order 立案 → … → 执行 (a stage may repeat or be absent); None when the order is not recorded."""
+        if not self.order:
+            return None
+        rank = {code: i for i, code in enumerate(ArchiveStage.labels)}
+        ranks = [rank[code] for code in self.order]
+        return ranks == sorted(ranks)
+
+    def form(self, check: str) -> bool | None:
+        return getattr(self, check)
+
+
 class Organ(Region):
     name: Text = Field(description="执法机关名称")
     level: Level = Field(description="执法机关层级")
@@ -201,6 +241,7 @@ class Decision(Strict):
         default=False, description="许可事项直接关系他人重大利益（行政许可法第三十六条、第四十七条：告知利害关系人及听证权利）")
     hearing_required_by: Text | None = Field(
         default=None, description="许可应当听证的依据：法律、法规、规章的条款，或本机关认为需要听证的决定（行政许可法第四十六条）")
+    archive: Archive | None = Field(default=None, description="结案归档后案卷的卷面情况（案卷评查用）；未归档或未记载的不填")
 
 
 class Measure(Strict):
