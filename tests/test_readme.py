@@ -21,7 +21,9 @@ def test_the_two_setup_commands_name_files_that_exist_and_the_ci_test_command():
     commands = [text for lang, text in BLOCKS if lang == "sh"][:2]
     assert "examples/wuwei-old-town-renewal.yaml" in commands[0] and "--report-dir" in commands[0]
     assert (ROOT / "examples" / "wuwei-old-town-renewal.yaml").exists()
-    assert ".ci/apt-packages.txt" in commands[1] and (ROOT / ".ci" / "apt-packages.txt").exists()
+    for listing in (".ci/apt-packages.txt", ".ci/apt-test-packages.txt"):
+        assert listing in commands[1] and (ROOT / listing).exists() and listing in (ROOT / ".ci" / "run").read_text()
+    assert ".ci/apt-test-packages.txt" not in commands[0]  # the main job needs no browser
     assert "python -m pytest -q" in commands[1] and "python -m pytest -q" in (ROOT / ".ci" / "run").read_text()
 
 
