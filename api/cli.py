@@ -44,14 +44,20 @@ def _severities():
     return SEVERITIES
 
 
-def _jobs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--jobs {text!r} 应为正整数（并行审查的进程数）")
-    return n
+def positive(option: str, meaning: str):
+    """An argparse type: a positive whole number, refused with the option and what it counts."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"{option} {text!r} 应为正整数（{meaning}）")
+        return n
+    return parse
+
+
+_jobs = positive("--jobs", "并行审查的进程数")
 
 
 def _date(text: str) -> dt.date:
@@ -128,7 +134,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _evaluate_parser(sub) -> None:
     from prereview.api.evaluate import add_parser
-    add_parser(sub, lambda p: (_rules_options(p), _calendar_option(p)), _jobs)
+    add_parser(sub, lambda p: (_rules_options(p), _calendar_option(p)), positive)
 
 
 def cmd_evaluate(args) -> int:
@@ -408,6 +414,20 @@ def _make_dir(directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(directory, exc) from None
+
+
+def _emit(output: Path | None, text: str, what: str) -> bool:
+    """Write text to `output` whole or not at all (or print it); False when it could not be written."""
+    if not output:
+        sys.stdout.write(text)
+        return True
+    try:
+        _write_atomically(output, text.encode("utf-8"))
+    except OutputError as err:
+        _say(str(err))
+        return False
+    print(f"已写出{what}：{output}", file=sys.stderr)
+    return True
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -717,19 +737,10 @@ def cmd_init(args) -> int:
     from importlib import resources
 
     text = (resources.files("prereview.api") / "templates" / _kinds()[args.kind].template).read_text("utf-8")
-    if args.output:
-        if args.output.exists():
-            print(f"{args.output} 已存在，未覆盖", file=sys.stderr)
-            return EXIT_INPUT
-        try:
-            _write_atomically(args.output, text.encode("utf-8"))
-        except OutputError as err:
-            _say(str(err))
-            return EXIT_INPUT
-        print(f"已写出卷宗模板：{args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return EXIT_CLEAN
+    if args.output and args.output.exists():
+        print(f"{args.output} 已存在，未覆盖", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_CLEAN if _emit(args.output, text, "卷宗模板") else EXIT_INPUT
 
 
 def cmd_schema(args) -> int:
@@ -781,15 +792,8 @@ def cmd_plan(args) -> int:
         text = render.render_plan_svg(plan)
     else:
         text = render.render_plan_text(plan)
-    if args.output:
-        try:
-            _write_atomically(args.output, text.encode("utf-8"))
-        except OutputError as err:
-            _say(str(err))
-            return EXIT_INPUT
-        print(f"已写出程序倒排：{args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    if not _emit(args.output, text, "程序倒排"):
+        return EXIT_INPUT
     if plan.gaps:
         print("部分期限超出工作日历覆盖范围，无法计算（未作推测）：请用 --calendar 补充该年度国务院办公厅的节假日安排"
               " (some periods fall outside the working-day calendar)", file=sys.stderr)

@@ -12,7 +12,6 @@ order, a dead worker costs only its file), engine/scoring.py scores, this module
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import io
@@ -30,31 +29,21 @@ STATUS_LABELS = {"scored": "已评查", "error": "卷宗有误，未评查", "en
                  "not-applicable": "不属于本评查标准的卷宗种类"}
 
 
-def add_parser(sub, rules_options, jobs_type) -> None:
+def add_parser(sub, rules_options, positive) -> None:
     e = sub.add_parser("evaluate", help="案卷评查：按评查标准为结案的执法案卷评分、评定等次并汇总 (evaluate case files)")
     e.add_argument("paths", nargs="+", metavar="DIR", help="案卷文件或包含案卷的文件夹")
     e.add_argument("--rubric", required=True, metavar="R",
                    help="评查标准：内置名称（guangdong-231、gansu）或评查标准文件的路径")
     e.add_argument("--out", type=Path, default=Path("evaluation"), metavar="DIR",
                    help="输出文件夹：存储、汇总 JSON、CSV（默认 ./evaluation）")
-    e.add_argument("--sample", type=_positive, metavar="N", help="随机抽取 N 份案卷评查（可复现：见 --seed）")
+    e.add_argument("--sample", type=positive("--sample", "抽取的案卷份数"), metavar="N", help="随机抽取 N 份案卷评查（可复现：见 --seed）")
     e.add_argument("--seed", type=int, default=0, metavar="S", help="抽样的随机种子（默认 0）")
-    e.add_argument("--jobs", type=jobs_type, metavar="N", help="并行审查的进程数（默认：可用的 CPU 核数）")
+    e.add_argument("--jobs", type=positive("--jobs", "并行审查的进程数"), metavar="N", help="并行审查的进程数（默认：可用的 CPU 核数）")
     e.add_argument("--overrides", type=Path, metavar="FILE", help="复评：评查人员调整扣分、撤销否决的记录（YAML）")
     e.add_argument("--pdf", action="store_true", help="另写出评查报告 PDF")
     e.add_argument("--scheduler", metavar="ADDR",
                    help="在 Dask 分布式集群上评查（如 tcp://host:8786；各主机 dask worker --nthreads 1）")
     rules_options(e)
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--sample {text!r} 应为正整数（抽取的案卷份数）")
-    return n
 
 
 def _sha256(path: Path) -> str | None:
