@@ -16,6 +16,7 @@ ANY_TOKEN = (401, 200, 200, 200, 200, 200)
 OWN_REVIEW = (401, 200, 200, 200, 404, 404)
 ADMIN = (401, 403, 403, 403, 403, 403)
 TABLE = {
+    ("GET", "/"): OPEN,  # a redirect to the web pages' sign-in (followed here; its 307 is tested below)
     ("GET", "/healthz"): OPEN,
     ("GET", "/openapi.json"): OPEN,
     ("GET", "/docs"): OPEN,
@@ -96,6 +97,12 @@ def test_each_role_gets_what_the_table_says(service, targets, endpoint):
     for who, r in got.items():
         if r.status_code in (401, 403, 404):
             assert r.json()["error"]["code"] and r.json()["error"]["message"]  # always a JSON error
+
+
+def test_the_services_address_leads_to_the_web_pages(service):
+    r = service.client.get("/", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/web/"
+    assert "登录" in service.client.get("/").text
 
 
 def test_another_organisations_reviews_are_not_listed(service, targets):

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -375,6 +375,10 @@ def _answer(who: Principal, db, review_id: str, raw: bytes):
 
 
 def _routes(api: FastAPI) -> None:  # noqa: C901 — one place that lists every endpoint
+    @api.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:  # a reviewer who types the service's address lands on the pages
+        return RedirectResponse("/web/", status_code=307)
+
     @api.get("/healthz", tags=["service"])
     def healthz(request: Request) -> dict:
         with request.app.state.sessions() as session:
