@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+import sqlalchemy
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.routing import Route
@@ -232,6 +233,17 @@ def test_an_invalid_dossier_lists_its_problems_by_line_and_nothing_is_stored(ser
     assert f'href="#L{line}"' in r.text  # the summary links to the line
     with service.api.state.sessions() as db:
         assert db.scalar(select(func.count()).select_from(ReviewRecord)) == before
+
+
+def test_an_upload_over_the_body_limit_is_a_page_that_says_so_and_nothing_is_stored(service, people):
+    big = b"# " + b"x" * (service.settings.body_limit + 10)
+    with service.api.state.sessions() as db:
+        before = db.execute(sqlalchemy.text("select count(*) from reviews")).scalar()
+    r = people["submitter"].post("/web/submit", files={"file": ("卷宗.yaml", big, "application/yaml")})
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+    assert "超过上限" in r.text and "未保存" in r.text
+    with service.api.state.sessions() as db:
+        assert db.execute(sqlalchemy.text("select count(*) from reviews")).scalar() == before
 
 
 def test_an_empty_submission_asks_for_a_file_or_text(people):

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -93,8 +93,14 @@ class BodyLimit:
                 too_big = True
                 break
         if too_big:
-            response = _error(413, "body-too-large",
-                              f"请求体超过上限 {self.limit:,} 字节 (request body too large)")
+            message = f"请求体超过上限 {self.limit:,} 字节"
+            if scope.get("path", "").startswith("/web/"):  # a reviewer's upload: a page, not an API error
+                response = HTMLResponse(
+                    f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>提交的文件过大</title>'
+                    f'<p>{message}，未保存任何内容。请缩减卷宗（附件另行报送）后重新提交。</p>'
+                    f'<p><a href="/web/submit">返回提交卷宗</a></p></html>', status_code=413)
+            else:
+                response = _error(413, "body-too-large", f"{message} (request body too large)")
             return await response(scope, receive, send)
         body, sent = b"".join(chunks), False
 
