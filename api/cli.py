@@ -89,6 +89,8 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", type=_date, help="审查基准日 YYYY-MM-DD（默认取卷宗中的日期）")
     c.add_argument("--report-dir", type=Path, help="同时为每个卷宗写出预审报告（HTML 与 PDF）到此文件夹")
     c.add_argument("--jobs", type=_jobs, metavar="N", help="并行审查的进程数（默认：CPU 核数）")
+    c.add_argument("--timeout", type=positive("--timeout", "每份卷宗审查的秒数上限"), default=60, metavar="S",
+                   help="每份卷宗审查的时间上限（秒，默认 60）；超时的卷宗记为规则引擎未能审查，其余照常")
     _rules_options(c)
     _calendar_option(c)
 
@@ -282,7 +284,7 @@ def cmd_check(args) -> int:
     sink = _Sink(args.format, rulebook, args.fail_on, single, out)
     reviewed = failing = output_failed = 0
     for outcome in run_batch(tasks, rulebook, args.as_of, jobs=args.jobs or default_jobs(), after=after,
-                             calendar=calendar):
+                             calendar=calendar, timeout=args.timeout):
         if outcome.skipped:
             _say(f"已跳过 {outcome.skipped}")
         elif outcome.review is None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from prereview.engine.errors import InputError, Problem
 
 STATUS_LABELS = {"scored": "已评查", "error": "卷宗有误，未评查", "engine-failure": "规则引擎未能审查",
-                 "not-applicable": "不属于本评查标准的卷宗种类"}
+                 "timed-out": "审查超时，已中止", "not-applicable": "不属于本评查标准的卷宗种类"}
 
 
 def add_parser(sub, rules_options, positive) -> None:
@@ -41,6 +41,8 @@ def add_parser(sub, rules_options, positive) -> None:
     e.add_argument("--jobs", type=positive("--jobs", "并行审查的进程数"), metavar="N", help="并行审查的进程数（默认：可用的 CPU 核数）")
     e.add_argument("--overrides", type=Path, metavar="FILE", help="复评：评查人员调整扣分、撤销否决的记录（YAML）")
     e.add_argument("--pdf", action="store_true", help="另写出评查报告 PDF")
+    e.add_argument("--timeout", type=positive("--timeout", "每份案卷审查的秒数上限"), default=60, metavar="S",
+                   help="每份案卷审查的时间上限（秒，默认 60；超时的案卷记为审查超时，下次运行重试）")
     e.add_argument("--scheduler", metavar="ADDR",
                    help="在 Dask 分布式集群上评查（如 tcp://host:8786；各主机 dask worker --nthreads 1）")
     rules_options(e)
@@ -110,7 +112,7 @@ def _record(outcome, sha: str | None) -> dict | None:
             rec = {"status": rec["status"], "path": outcome.path, "sha256": sha, "title": outcome.review.title,
                    "kind": outcome.review.kind}
         return rec
-    status = "engine-failure" if outcome.engine else "error"
+    status = "timed-out" if outcome.timed_out else "engine-failure" if outcome.engine else "error"
     return {"status": status, "path": outcome.path, "sha256": sha,
             "problems": [p.to_dict() for p in outcome.problems]}
 
@@ -136,8 +138,10 @@ class _Progress:
 
 def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, seed: int = 0, jobs: int | None = None,
              overrides=(), emit=None, progress: bool = False, calendar=None, pdf: bool = False,
-             scheduler: str | None = None, rules: tuple = (None, None, ()), dask_options: dict | None = None) -> dict:
-    """Score the case files under `paths`; returns the summary (also written to `out`)."""
+             scheduler: str | None = None, rules: tuple = (None, None, ()), dask_options: dict | None = None,
+             timeout: float | None = None) -> dict:
+    """Score the case files under `paths`; returns the summary (also written to `out`). `timeout`: seconds a
+    file may take on one machine before its worker is stopped and the file counts as timed out."""
     from prereview.engine.batch import Skipped, discover
     from prereview.engine.scoring import with_overrides
 
@@ -165,7 +169,7 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
             fresh = distributed_records(todo, shas, rubric, rulebook, store, scheduler, calendar=calendar,
                                         rules=rules, **(dask_options or {}))
         else:
-            fresh = _local_records(todo, shas, rubric, rulebook, store, jobs, calendar)
+            fresh = _local_records(todo, shas, rubric, rulebook, store, jobs, calendar, timeout)
         for task in chosen:
             sha = shas[str(task.path)]
             if id(task) in todo_ids:
@@ -200,11 +204,12 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
     return summary
 
 
-def _local_records(todo, shas, rubric, rulebook, store, jobs, calendar):
+def _local_records(todo, shas, rubric, rulebook, store, jobs, calendar, timeout=None):
     """One record (or Skipped) per file of `todo`, in order, each stored as soon as it is known."""
     from prereview.engine.batch import Task, run_batch
     tasks = [Task(i, t.path, t.in_folder) for i, t in enumerate(todo)]
-    for outcome in run_batch(tasks, rulebook, jobs=jobs, after=_scorer(rubric, shas), calendar=calendar):
+    for outcome in run_batch(tasks, rulebook, jobs=jobs, after=_scorer(rubric, shas), calendar=calendar,
+                             timeout=timeout):
         if outcome.skipped:
             yield outcome.skipped
             continue
@@ -214,8 +219,9 @@ def _local_records(todo, shas, rubric, rulebook, store, jobs, calendar):
 
 
 def keep(store, rec: dict) -> None:
-    """Into the store, unless an engine failure (tried again next run) or an unreadable file (no sha256)."""
-    if rec["status"] != "engine-failure" and rec.get("sha256"):
+    """Into the store, unless an engine failure or a time-out (tried again next run) or an unreadable file
+    (no sha256)."""
+    if rec["status"] not in ("engine-failure", "timed-out") and rec.get("sha256"):
         store.add(rec)
 
 
@@ -360,11 +366,12 @@ def cmd_evaluate(args, load_rules, calendar_of, print_problems) -> int:
     summary = evaluate(args.paths, rubric, rulebook, args.out, sample=args.sample, seed=args.seed,
                        jobs=args.jobs or default_jobs(), overrides=overrides, emit=emit,
                        progress=sys.stderr.isatty(), calendar=calendar, pdf=args.pdf, scheduler=args.scheduler,
+                       timeout=args.timeout,
                        rules=(args.rules, tuple(args.pack) if args.pack else None, tuple(args.local_rules or ())))
     _say(f"评查结果已写入 {args.out}（summary.json、results.csv）：共 {summary['files']} 份，"
          f"已评查 {summary['status']['scored']} 份")
     if not summary["files"]:
         _say("输入有误：没有找到案卷文件（*.yaml / *.yml / *.json）")
         return 2
-    bad = summary["status"]["error"] + summary["status"]["engine-failure"]
+    bad = summary["status"]["error"] + summary["status"]["engine-failure"] + summary["status"]["timed-out"]
     return 1 if bad or summary["problems"] else 0

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import signal
 import stat
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class Outcome:
     engine: bool = False
     skipped: Skipped | None = None
     extra: object = None
+    timed_out: bool = False  # an engine failure: its worker was stopped past the batch's time limit
 
 
 def default_jobs() -> int:
@@ -212,6 +214,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.pending: deque[Task] = deque()  # sent, not answered; the first is the one under review
+        self.since = time.monotonic()  # when the first pending task began to be reviewed
 
     def stop(self, kill: bool = False) -> None:
         try:
@@ -232,12 +235,15 @@ _QUEUE = 2  # tasks sent ahead to each worker, so it never waits for the parent 
 
 
 def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = None, *, jobs: int | None = None,
-              after: Callable[[Review], object] | None = None, calendar=None) -> Iterator[Outcome]:
+              after: Callable[[Review], object] | None = None, calendar=None,
+              timeout: float | None = None) -> Iterator[Outcome]:
     """Yield one Outcome per task, in task order, as soon as it and all before it are done.
 
-    jobs=0 reviews in this process (no isolation: a crash in durable-rules ends the caller);
-    otherwise min(jobs, len(tasks)) forked workers (default: the number of usable cores). `after`
-    runs in the worker on each review (with its dossier model) and its result becomes Outcome.extra.
+    jobs=0 reviews in this process (no isolation: a crash in durable-rules ends the caller, and no
+    time limit); otherwise min(jobs, len(tasks)) forked workers (default: the number of usable cores).
+    `after` runs in the worker on each review (with its dossier model) and its result becomes
+    Outcome.extra. A file under review for more than `timeout` seconds has its worker stopped and is an
+    engine failure with timed_out set; the files queued behind it go to a new worker.
     Fork from a quiet process: no other thread may be reviewing at that moment.
     """
     if jobs is None:
@@ -265,10 +271,13 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
                         task = retry.popleft()
                     else:
                         task, sent = tasks[sent], sent + 1
+                    if not w.pending:
+                        w.since = time.monotonic()
                     w.pending.append(task)
                     w.conn.send(task)
             busy = [w for w in workers if w.pending]
-            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy]))
+            left = None if timeout is None else max(0.0, min(w.since + timeout for w in busy) - time.monotonic())
+            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], left))
             for i, w in enumerate(workers):
                 if not w.pending or not (w.conn in ready or w.proc.sentinel in ready):
                     continue
@@ -280,6 +289,7 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
                     pass
                 if outcome is not None:
                     w.pending.popleft()
+                    w.since = time.monotonic()  # the next one queued there begins now
                     done[outcome.index] = outcome
                 if outcome is None or not w.proc.is_alive():
                     if outcome is None:  # it died reviewing its first pending task
@@ -287,6 +297,14 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
                         task = w.pending.popleft()
                         done[task.index] = Outcome(task.index, str(task.path), engine=True, problems=[engine_problem(
                             task.path, f"审查进程{_signal_name(w.proc.exitcode)}（规则引擎崩溃）")])
+                    retry.extendleft(reversed(w.pending))
+                    w.stop(kill=True)
+                    workers[i] = _Worker(ctx, rulebook, as_of, after, calendar)
+            for i, w in enumerate(workers):
+                if timeout is not None and w.pending and time.monotonic() - w.since > timeout:
+                    task = w.pending.popleft()
+                    done[task.index] = Outcome(task.index, str(task.path), engine=True, timed_out=True, problems=[
+                        engine_problem(task.path, f"审查超过时间上限 {timeout:g} 秒，已中止")])
                     retry.extendleft(reversed(w.pending))
                     w.stop(kill=True)
                     workers[i] = _Worker(ctx, rulebook, as_of, after, calendar)

@@ -13,7 +13,7 @@ from .render import CSS, _HTML_ENV, html_to_pdf
 
 GRADE_COLOURS = ["#2e6b30", "#1f3a68", "#b36b00", "#c00000", "#555555"]  # from the highest grade down
 STATUS = {"scored": "已评查", "error": "卷宗有误，未评查", "engine-failure": "规则引擎未能审查",
-          "not-applicable": "不属于本评查标准的卷宗种类"}
+          "timed-out": "审查超时，已中止", "not-applicable": "不属于本评查标准的卷宗种类"}
 
 
 def _chart(name: str, stats: dict, levels: list[str]) -> dict:

@@ -14,6 +14,7 @@ import os
 import resource
 import shutil
 import signal
+import time
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -345,3 +346,29 @@ def test_a_rule_pack_folder_inside_a_dossier_folder_is_skipped_and_said(tmp_path
     tasks, problems, skipped = discover([tmp_path])
     assert [t.path.name for t in tasks] == ["a.yaml", "catalogue.yaml", "expected.yaml"]
     assert [Path(s.path).name for s in skipped] == ["major-decision"] and "规则包" in skipped[0].reason
+
+
+def _hang_on(monkeypatch, name: str):
+    real = batch.run_review
+
+    def review(loaded, book, as_of=None, calendar=None):
+        if Path(loaded.doc.path).name == name:
+            time.sleep(3600)  # a rule engine that never returns
+        return real(loaded, book, as_of, calendar)
+    monkeypatch.setattr(batch, "run_review", review)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_dossier_that_hangs_is_stopped_at_the_time_limit_and_costs_only_its_file(capsys, monkeypatch,
+                                                                                 tmp_path, jobs):
+    for name in GOOD:
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    shutil.copy(BASE, tmp_path / "a-hang.yaml")  # first: the files queued behind it go to a new worker
+    _hang_on(monkeypatch, "a-hang.yaml")
+    code, out, err = _run(capsys, "check", tmp_path, "--format", "json", "--jobs", jobs, "--timeout", "3")
+    assert code == 2
+    entries = json.loads(out)
+    assert sorted(Path(e["dossier"]["path"]).name for e in entries if e["verdict"] != "error") == sorted(GOOD)
+    (failed,) = [e for e in entries if e["verdict"] == "error"]
+    assert Path(failed["dossier"]["path"]).name == "a-hang.yaml"
+    assert "审查超过时间上限 3 秒" in failed["problems"][0]["message"]

@@ -132,3 +132,34 @@ def test_an_override_for_a_file_outside_the_batch_is_said_not_dropped(tmp_path, 
     assert "复评记录未采用：elsewhere.yaml" in err
     summary = json.loads((tmp_path / "o" / "summary.json").read_text("utf-8"))
     assert summary["unused_overrides"] == [{"file": "elsewhere.yaml", "item": "GD-PROC-NOTICE"}]
+
+
+def test_a_file_that_hangs_and_one_that_crashes_are_counted_and_every_other_file_scored(tmp_path, capsys,
+                                                                                     monkeypatch):
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    from prereview.engine import batch
+
+    folder = _folder(tmp_path, n=6)
+    real = batch.run_review
+
+    def review(loaded, book, as_of=None, calendar=None):
+        name = Path(loaded.doc.path).name
+        if name == "case-02.yaml":
+            time.sleep(3600)
+        if name == "case-04.yaml":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(loaded, book, as_of, calendar)
+    monkeypatch.setattr(batch, "run_review", review)
+    code, lines, _ = _run(capsys, folder, "--rubric", "guangdong-231", "--out", tmp_path / "out", "--jobs", "2",
+                          "--timeout", "3")
+    assert code == 1
+    by_name = {Path(r["path"]).name: r["status"] for r in lines}
+    assert by_name.pop("case-02.yaml") == "timed-out" and by_name.pop("case-04.yaml") == "engine-failure"
+    assert set(by_name.values()) == {"scored"}
+    status = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))["status"]
+    assert status["scored"] + status["engine-failure"] + status["timed-out"] == 6 == len(lines)
+    assert status["timed-out"] == 1 and status["engine-failure"] == 1
