@@ -13,11 +13,10 @@ import argparse
 import contextlib
 import importlib.util
 import json
-import statistics
 import subprocess
-import sys
-import time
 from pathlib import Path
+
+from timing import cpu_median  # bench/timing.py (this folder is on sys.path when a bench script runs)
 
 from prereview.engine import load, load_rulebook, run_review, source
 
@@ -56,15 +55,6 @@ def _baseline(rev: str):
     return module
 
 
-def _time(fn, rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        t = time.thread_time()
-        fn()
-        samples.append(time.thread_time() - t)
-    return statistics.median(samples)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
@@ -94,10 +84,10 @@ def main() -> None:
         with _parser(kind, old):
             review_all()  # warm up
             results[kind] = {
-                "parse": _time(lambda: parse_all(kind), args.rounds),
-                "load": _time(load_all, args.rounds),
-                "review": _time(review_all, args.rounds),
-                "rulebook": _time(load_rulebook, max(1, args.rounds // 2)) if kind != "baseline" else None,
+                "parse": cpu_median(lambda: parse_all(kind), args.rounds),
+                "load": cpu_median(load_all, args.rounds),
+                "review": cpu_median(review_all, args.rounds),
+                "rulebook": cpu_median(load_rulebook, max(1, args.rounds // 2)) if kind != "baseline" else None,
             }
     n = len(texts)
     print(f"{n} dossiers (examples/ and rule fixtures), {sum(len(t) for _, t in texts) / n / 1024:.1f} KiB each on average;"

@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import cpu_median  # bench/timing.py (this folder is on sys.path when a bench script runs)
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).with_name("prereview")
 REFERENCE = [sys.executable, "-c", "import pydantic, prereview.durable.lang"]
@@ -46,15 +48,6 @@ def _bench(name: str):
 def _dossier_texts() -> list[tuple[str, str]]:
     paths = [p for p in sorted((ROOT / "examples").glob("*")) if p.suffix in (".yaml", ".json") and p.name != "expected.yaml"]
     return [(p.name, p.read_text(encoding="utf-8")) for p in paths]
-
-
-def _cpu(fn, rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        t = time.thread_time()
-        fn()
-        samples.append(time.thread_time() - t)
-    return statistics.median(samples)
 
 
 def review_vs_durable(rounds: int) -> list[tuple[str, str, str]]:
@@ -84,7 +77,7 @@ def review_vs_durable(rounds: int) -> list[tuple[str, str, str]]:
             m.match(facts)
 
     n = len(texts)
-    f, b = _cpu(full, rounds) / n, _cpu(bare, rounds) / n
+    f, b = cpu_median(full, rounds) / n, cpu_median(bare, rounds) / n
     chunks = sorted({len(m.names) for m, _ in captured})
     return [("full review, file text -> JSON (CPU per dossier)", f"{f * 1000:.2f} ms", f"{f / b:.2f}x bare durable"),
             (f"bare durable, same rulesets and facts ({n} examples; {'/'.join(map(str, chunks))} rulesets a kind)",

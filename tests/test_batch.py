@@ -93,15 +93,22 @@ def test_bad_files_among_good_ones_cost_only_themselves_in_every_format(capsys, 
         assert int(root.get("errors")) == len(bad)
 
 
-def _crash_on(monkeypatch, name: str, sig=signal.SIGSEGV):
+def _on_review_of(monkeypatch, name: str, act) -> None:
+    """Make the review of the file called `name` do `act()` first (in the worker that reviews it)."""
     real = batch.run_review
 
     def review(loaded, book, as_of=None, calendar=None):
         if Path(loaded.doc.path).name == name:
-            faulthandler.disable()  # pytest's traceback dump would only add noise
-            os.kill(os.getpid(), sig)
+            act()
         return real(loaded, book, as_of, calendar)
     monkeypatch.setattr(batch, "run_review", review)
+
+
+def _crash_on(monkeypatch, name: str, sig=signal.SIGSEGV):
+    def crash():
+        faulthandler.disable()  # pytest's traceback dump would only add noise
+        os.kill(os.getpid(), sig)
+    _on_review_of(monkeypatch, name, crash)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -349,13 +356,7 @@ def test_a_rule_pack_folder_inside_a_dossier_folder_is_skipped_and_said(tmp_path
 
 
 def _hang_on(monkeypatch, name: str):
-    real = batch.run_review
-
-    def review(loaded, book, as_of=None, calendar=None):
-        if Path(loaded.doc.path).name == name:
-            time.sleep(3600)  # a rule engine that never returns
-        return real(loaded, book, as_of, calendar)
-    monkeypatch.setattr(batch, "run_review", review)
+    _on_review_of(monkeypatch, name, lambda: time.sleep(3600))  # a rule engine that never returns
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
