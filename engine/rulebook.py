@@ -44,7 +44,8 @@ Text = Annotated[str, Field(min_length=1)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # built on first validation: a rulebook from the cache (engine/rulecache.py) never validates a rule file
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class InForce(_Strict):
@@ -157,9 +158,9 @@ class RuleFile(_Strict):
                                  f"与 {later.in_force.from_} 起的版本重叠")
         return self
 
-    @property
+    @functools.cached_property
     def latest(self) -> Version:
-        """The version in force last (a rule without versions has one)."""
+        """The version in force last (a rule without versions has one; made once, every review asks)."""
         if self.versions:
             return self.versions[-1]
         return Version.model_construct(in_force=None, severity=self.severity, bar=self.bar, basis=self.basis,
@@ -825,14 +826,23 @@ def _pack_files(root: Path) -> list[Path]:
 
 
 def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None, extra: tuple = (),
-                  replace: bool = False, cases: bool = True) -> Rulebook:
+                  replace: bool = False, cases: bool = True, cache: bool = False) -> Rulebook:
     """Load every pack under rules_dir (or only those named) and the local packs in `extra`
     (folders holding one or more packs, each extending a loaded pack), validating all files.
     With `replace`, a pack in `extra` takes the place of the built-in pack of the same name
     (an author testing an edited copy); otherwise a name used twice is an error. `cases=False` leaves
     the rules' cases unread (reviewing does not use them; `prereview rules test` and the tests do):
-    half the files, half the loading time of `check ONE`."""
+    half the files, half the loading time of `check ONE`. `cache` keeps the loaded rulebook (without cases)
+    for the next process (engine/rulecache.py)."""
     rules_dir = Path(rules_dir) if rules_dir else default_rules_dir()
+    if cache and not cases:
+        from . import rulecache
+        entry = rulecache.key(rules_dir, packs, tuple(extra), replace)
+        book = rulecache.get(entry)
+        if book is None:
+            book = load_rulebook(rules_dir, packs, extra, replace, cases=False)
+            rulecache.put(entry, book)
+        return book
     catalogue = load_catalogue(rules_dir)
     loaded = [(*_load_pack(p), rules_dir, False) for p in _pack_files(rules_dir)]
     for folder in extra:
