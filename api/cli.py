@@ -821,6 +821,8 @@ def cmd_plan(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     gc.disable()  # until the long-lived state is loaded: see _settled
     args = _parser().parse_args(argv)
+    global _quick_exit
+    _quick_exit = args.command in ("check", "plan")
     if args.command not in _RULES_COMMANDS:
         gc.enable()
     from prereview.api.service.cli import HANDLERS as service_handlers
@@ -839,5 +841,22 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+_quick_exit = False  # set by main for the commands whose every output is written and closed when it returns
+
+
+def run() -> None:
+    """The `prereview` command. `check` and `plan` leave without tearing the interpreter down (freeing the
+    rulebook and every module costs more than a quick review)."""
+    code = main()
+    if _quick_exit:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
