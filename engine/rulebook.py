@@ -402,6 +402,7 @@ class Rulebook:
     packs: list[Pack]
     rules: list[Rule]
     digest: str
+    _rules_for: dict = field(default_factory=dict, repr=False)  # (kind, pack names) -> rules
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -426,11 +427,14 @@ class Rulebook:
         return sorted(packs, key=lambda p: len(p.ancestry))
 
     def rules_for(self, kind: str, chain: list[Pack]) -> list[Rule]:
-        """The chain's rules of a kind, less those a pack of the chain replaces."""
-        names = {p.name for p in chain}
-        mine = [r for r in self.rules if kind in r.durable and r.pack.name in names]
-        replaced = {r.spec.replaces for r in mine if r.spec.replaces}
-        return [r for r in mine if r.id not in replaced]
+        """The chain's rules of a kind, less those a pack of the chain replaces (worked out once per chain)."""
+        key = (kind, tuple(p.name for p in chain))
+        if key not in self._rules_for:
+            names = set(key[1])
+            mine = [r for r in self.rules if kind in r.durable and r.pack.name in names]
+            replaced = {r.spec.replaces for r in mine if r.spec.replaces}
+            self._rules_for[key] = [r for r in mine if r.id not in replaced]
+        return self._rules_for[key]
 
     def supplements(self, rule: Rule, chain: list[Pack]) -> list[Supplement]:
         return [p.supplements[rule.id] for p in chain if rule.id in p.supplements]
