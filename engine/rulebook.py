@@ -397,12 +397,16 @@ class Rule:
         return frozenset(out)
 
 
+_PLANNED_KEPT = 100_000  # entries of Rulebook._planned: a year of distinct dates for every rule, then start afresh
+
+
 @dataclass
 class Rulebook:
     packs: list[Pack]
     rules: list[Rule]
     digest: str
     _rules_for: dict = field(default_factory=dict, repr=False)  # (kind, pack names) -> rules
+    _planned: dict = field(default_factory=dict, repr=False)  # (kind, pack names, rule, day) -> _plan_rule
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -463,25 +467,37 @@ class Rulebook:
         its last version, or a figure with no value that day, comes back as a miss (rule, dated, figure name
         or None)."""
         out, misses = [], []
+        names = tuple(p.name for p in chain)
+        if len(self._planned) > _PLANNED_KEPT:
+            self._planned.clear()
         for rule in self.rules_for(kind, chain):
             when = dated(rule)
-            sups = self.supplements(rule, chain)
-            extra = [b for s in sups for b in s.basis]
-            version = rule.version_at(when[0], extra)
-            if version is None:
-                if rule.expired(when[0], extra):
-                    misses.append((rule, when, None))
-                continue
-            figures = {n: self.figure(n, chain, when[0]) for n in rule.figure_names}
-            missing = [n for n, f in figures.items() if f is None]
-            if missing:
-                misses.append((rule, when, missing[0]))
-                continue
-            own = {p.name for p in rule.pack.ancestry}
-            local = [f.citation() for f in figures.values() if f.pack not in own]
-            out.append(Planned(rule, version, figures, tuple(version.basis) + tuple(extra) + tuple(local),
-                               tuple(dict.fromkeys(list(rule.spec.implements) + [i for s in sups for i in s.implements]))))
+            key = (kind, names, rule.id, when[0])
+            if key not in self._planned:  # the same rule on the same day in the same chain: worked out once
+                self._planned[key] = self._plan_rule(rule, chain, when[0])
+            planned, missing = self._planned[key]
+            if planned is not None:
+                out.append(planned)
+            elif missing is not False:
+                misses.append((rule, when, missing))
         return out, misses
+
+    def _plan_rule(self, rule: Rule, chain: list[Pack], day: dt.date) -> tuple["Planned | None", object]:
+        """(the rule as planned, None) or (None, why not): False not yet in force, None past its last
+        version, or the name of a figure with no value that day."""
+        sups = self.supplements(rule, chain)
+        extra = [b for s in sups for b in s.basis]
+        version = rule.version_at(day, extra)
+        if version is None:
+            return None, None if rule.expired(day, extra) else False
+        figures = {n: self.figure(n, chain, day) for n in rule.figure_names}
+        missing = [n for n, f in figures.items() if f is None]
+        if missing:
+            return None, missing[0]
+        own = {p.name for p in rule.pack.ancestry}
+        local = [f.citation() for f in figures.values() if f.pack not in own]
+        return Planned(rule, version, figures, tuple(version.basis) + tuple(extra) + tuple(local),
+                       tuple(dict.fromkeys(list(rule.spec.implements) + [i for s in sups for i in s.implements]))), None
 
     def _pack(self, name: str) -> Pack:
         return next(p for p in self.packs if p.name == name)
