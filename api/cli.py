@@ -823,8 +823,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     global _quick_exit
     _quick_exit = args.command in ("check", "plan")
-    if args.command not in _RULES_COMMANDS:
-        gc.enable()
+    if args.command not in _RULES_COMMANDS or getattr(args, "rules_command", None) in AUTHORING:
+        gc.enable()  # no _load_rules to end start-up
     from prereview.api.service.cli import HANDLERS as service_handlers
     handler = {"check": cmd_check, "report": cmd_report, "rules": cmd_rules, "init": cmd_init,
                "schema": cmd_schema, "plan": cmd_plan, "evaluate": cmd_evaluate, **service_handlers}[args.command]
