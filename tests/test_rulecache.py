@@ -134,3 +134,17 @@ def test_check_one_with_a_warm_cache_builds_only_its_kind_and_says_the_same(tmp_
     assert warm_kinds == ["prereview.engine.kinds.enforcement"]
     assert warm_out == cold_out == off_out and json.loads(warm_out)["dossier"]["kind"] == "enforcement-decision"
     assert warm_code == cold_code
+
+
+def test_compiled_templates_are_kept_beside_it_and_render_the_same(tmp_path):
+    dossier = str(EXAMPLES / "jiuquan-market-fine-2027.yaml")
+
+    def text(cache_dir) -> str:
+        return subprocess.run([sys.executable, "-m", "prereview.api.cli", "check", dossier], capture_output=True,
+                              text=True, env={"PATH": "/usr/bin:/bin", "PREREVIEW_CACHE_DIR": str(cache_dir)}).stdout
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    first, again = text(tmp_path / "c"), text(tmp_path / "c")
+    assert list((tmp_path / "c" / "templates").glob("__jinja2_*.cache"))
+    assert first == again == text("off") == text(blocker / "c") and "结论" in first
