@@ -39,10 +39,12 @@ def _stat(h, path: Path) -> None:
 
 
 def _code_digest() -> str:
+    import pydantic
+
     import prereview
     from prereview.durable import __version__ as durable
 
-    h = hashlib.sha256(f"{sys.version}\0{prereview.__version__}\0{durable}\n".encode())
+    h = hashlib.sha256(f"{sys.version}\0{prereview.__version__}\0{durable}\0{pydantic.VERSION}\n".encode())
     engine = Path(__file__).parent
     for path in sorted(engine.glob("**/*.py")):
         h.update(path.relative_to(engine).as_posix().encode() + b"\0" + path.read_bytes())
