@@ -18,6 +18,7 @@ from markupsafe import Markup
 from prereview.engine.checklist import ChecklistResult
 from prereview.engine.review import Review
 
+from .common import bytecode_cache
 from .fetcher import ASSET_DIRS, HERE, AssetFetcher
 from .pdf_fonts import put_first
 from .view import CURRENT, build_context, cn_date, cn_number
@@ -48,7 +49,7 @@ def _environment(markdown: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        autoescape=not markdown, finalize=_md if markdown else None,
+        autoescape=not markdown, finalize=_md if markdown else None, bytecode_cache=bytecode_cache(),
     )
     env.filters["cn_date"] = cn_date
     env.filters["cn_number"] = cn_number
