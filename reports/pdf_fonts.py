@@ -13,8 +13,8 @@ character the compact face lacks (a rare name character such as 喆 堃 赟 玥)
 exactly as before. The glyphs are the same outlines with the same metrics (HarfBuzz's subsetter copies
 them), so the pages look the same; bench/pdf_render.py --compare checks it page by page.
 
-The copies are made once (HarfBuzz, ~0.3 s a face) into the user's cache folder
-($PREREVIEW_CACHE_DIR, else $XDG_CACHE_HOME/prereview, else ~/.cache/prereview), named by the
+The copies are made once (HarfBuzz, ~0.3 s a face) into fonts/ of the cache folder (engine/rulecache.py:
+$PREREVIEW_CACHE_DIR, `off` for none, else $XDG_CACHE_HOME/prereview, else ~/.cache/prereview), named by the
 source file's path, size and time and by this module's character set version, so an updated font
 package makes new ones. Without a writable cache folder, or without the faces or HarfBuzz's
 subsetter, nothing changes: the PDF is laid out with the system faces.
@@ -158,16 +158,19 @@ def _compact(ffi, hb, source: Path, index: int) -> bytes | None:
         hb.hb_blob_destroy(blob)
 
 
-def cache_dir() -> Path:
-    if os.environ.get("PREREVIEW_CACHE_DIR"):
-        return Path(os.environ["PREREVIEW_CACHE_DIR"]) / "fonts"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "prereview" / "fonts"
+def cache_dir() -> Path | None:
+    """fonts/ in the rulebook cache's folder (engine/rulecache.py); None when caching is off."""
+    from prereview.engine.rulecache import folder
+
+    where = folder()
+    return None if where is None else where / "fonts"
 
 
 def compact_faces(folder: Path | None = None) -> list[tuple[str, int, Path]]:
     """(compact family, CSS weight, file) of each face there is a compact copy of, made if missing."""
     folder = folder or cache_dir()
+    if folder is None:
+        return []
     try:
         ffi, fc, hb = _libraries()
     except (ImportError, OSError) as exc:  # no cffi, fontconfig or HarfBuzz's subsetter

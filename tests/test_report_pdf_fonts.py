@@ -64,6 +64,11 @@ def test_an_unwritable_cache_folder_means_the_system_faces(tmp_path):
     assert pdf_fonts.compact_faces(blocker / "fonts") == []
 
 
+def test_no_cache_folder_means_the_system_faces(monkeypatch):
+    monkeypatch.setenv("PREREVIEW_CACHE_DIR", "off")
+    assert pdf_fonts.cache_dir() is None and pdf_fonts.compact_faces() == []
+
+
 def test_the_stylesheet_names_the_compact_faces_first_and_dossier_text_is_untouched(faces):
     dossier = DOSSIERS["defective"].read_text("utf-8").replace(
         "title: 张掖市城区集中供热价格调整方案", "title: '\"Noto Serif CJK SC\" 与 ''Noto Sans CJK SC'' 方案'", 1)
