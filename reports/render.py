@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 from contextlib import contextmanager
 
@@ -113,10 +114,20 @@ class _PdfFonts:
 _PDF = _PdfFonts()
 
 
+def _fresh_after_fork() -> None:
+    """A forked worker starts its own: the parent's lock may be held by one of its threads at the fork."""
+    global _PDF
+    _PDF = _PdfFonts()
+
+
+os.register_at_fork(after_in_child=_fresh_after_fork)
+
+
 @contextmanager
 def _collector_paused():
     """A render makes about a million short-lived objects; each automatic collection they trigger walks
-    every live object of the process (rulebook, models), a fifth of a warm render (bench/pdf_render.py).
+    every live object of the process not frozen (rulebook, models, the render's own boxes): 8–20% of a
+    warm render (README, Measured here).
     The garbage of the render is collected after it."""
     enabled = gc.isenabled()
     gc.disable()
