@@ -47,3 +47,4 @@ def test_each_kind_is_imported_under_its_own_code():
 
     assert len(KINDS) == 3 and all(KINDS[code].code == code for code in KINDS)
     assert KINDS.get("no-such-kind") is None
+    assert [] not in KINDS and KINDS.get({}) is None  # what a file may give as its kind

@@ -145,9 +145,14 @@ class _Registry(Mapping):
     def __init__(self):
         self._loaded: dict[str, DecisionKind] = {}
 
+    def __contains__(self, code) -> bool:
+        return isinstance(code, str) and code in self._modules  # a code from a file may be a list or a map
+
     def __getitem__(self, code: str) -> DecisionKind:
+        if code not in self:
+            raise KeyError(code)
         if code not in self._loaded:
-            module = self._modules[code]  # KeyError for an unknown code, as a dict would
+            module = self._modules[code]
             self._loaded[code] = importlib.import_module(f"{__name__}.{module}").KIND
         return self._loaded[code]
 
@@ -162,7 +167,7 @@ KINDS: Mapping[str, DecisionKind] = _Registry()
 
 
 def get(code: str) -> DecisionKind | None:
-    return KINDS.get(code) if isinstance(code, str) else None
+    return KINDS.get(code)
 
 
 __all__ = ["DecisionKind", "Period", "PlanAnchor", "Heads", "KINDS", "get"]
