@@ -141,7 +141,7 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
              scheduler: str | None = None, rules: tuple = (None, None, ()), dask_options: dict | None = None,
              timeout: float | None = None) -> dict:
     """Score the case files under `paths`; returns the summary (also written to `out`). `timeout`: seconds a
-    file may take on one machine before its worker is stopped and the file counts as timed out."""
+    file may take before its worker is stopped (on Dask: restarted) and the file counts as timed out."""
     from prereview.engine.batch import Skipped, discover
     from prereview.engine.scoring import with_overrides
 
@@ -167,7 +167,7 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
         if scheduler:
             from prereview.api.evaluate_dask import records as distributed_records
             fresh = distributed_records(todo, shas, rubric, rulebook, store, scheduler, calendar=calendar,
-                                        rules=rules, **(dask_options or {}))
+                                        rules=rules, timeout=timeout, **(dask_options or {}))
         else:
             fresh = _local_records(todo, shas, rubric, rulebook, store, jobs, calendar, timeout)
         for task in chosen:
