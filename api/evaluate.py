@@ -1,11 +1,13 @@
 """`prereview evaluate DIR --rubric R` — 案卷评查: score every closed case file of a batch by a rubric.
 
 A door like the CLI: the engine reviews (engine/batch.py: forked workers, each file parsed once, results in
-order, a dead worker costs only its file), engine/scoring.py scores, this module stores and aggregates.
+order, a dead worker costs only its file, a file past --timeout is stopped), engine/scoring.py scores, this
+module stores and aggregates; --scheduler hands the reviewing to api/evaluate_dask.py.
 - the store (OUT/store-<key>.jsonl, one line per finished file, keyed by the file's sha256; <key> names the
   rubric and rulebook it was scored with) is appended and flushed as each file finishes: a re-run skips every
   file already there, a crash or Ctrl-C loses nothing that finished (a torn last line is re-done);
-- stdout gets one JSON line per file as it finishes, in file order (with the reviewers' overrides applied);
+- stdout gets one JSON line per file as it finishes, in file order (with the reviewers' overrides applied and
+  the departments' objections that concern it, engine/scoring.py);
 - at the end OUT/summary.json (per department, enforcement type and field), OUT/results.csv (utf-8-sig, so a
   spreadsheet opens it) and, with --pdf, OUT/评查报告.pdf;
 - --sample N --seed S scores a reproducible random sample of the files found; the summary states it.

@@ -200,7 +200,7 @@ def objection_record(o: Objection, rubric: Rubric, calendar) -> dict:
         return {"deadline": deadline.isoformat(), "working_days": n, "in_time": ok,
                 "timeliness": f"{'在期限内' if ok else '逾期'}：" + (f"{since}后第 {n} 个工作日" if n > 0 else
                                                                       f"{since}当日") +
-                              f"{what}，期限 {days} 个工作日，至 {deadline.isoformat()}"}
+                              f"{what}，期限 {days} 个工作日，至{deadline.year}年{deadline.month}月{deadline.day}日"}
 
     lodged = window(rule.window if rule else None, o.report_received, o.lodged, "提出", "收到评查小组报告")
     review = None

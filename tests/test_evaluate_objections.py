@@ -41,7 +41,7 @@ def test_an_objection_on_the_tenth_working_day_across_a_holiday_is_in_time_and_o
     [(_, on_time)] = _load(tmp_path, {"objections": [_objection()]}).objections
     assert (on_time["working_days"], on_time["deadline"], on_time["in_time"]) == (10, "2026-10-19", True)
     assert on_time["late"] is None and on_time["status"] == "尚未记载复核结果"
-    assert on_time["timeliness"] == "在期限内：收到评查小组报告后第 10 个工作日提出，期限 10 个工作日，至 2026-10-19"
+    assert on_time["timeliness"] == "在期限内：收到评查小组报告后第 10 个工作日提出，期限 10 个工作日，至2026年10月19日"
     assert on_time["basis"] == "《广东省行政执法案卷评查办法》（广东省人民政府令第231号）第十二条第（七）项"
     [(_, late)] = _load(tmp_path, {"objections": [_objection(lodged="2026-10-20")]}).objections
     assert (late["working_days"], late["deadline"], late["in_time"]) == (11, "2026-10-19", False)
