@@ -18,15 +18,20 @@ of files (a review costs milliseconds, a Dask task a few).
   `distributed.scheduler.allowed-failures`; set it explicitly) is handled the same way.
 - A time limit per file (`--timeout`, 60 s): the driver sees when each file's record arrives; a chunk that has
   sent nothing for longer than that is stuck on its next file. That file becomes `timed-out` (not stored, tried
-  again on the next run), the task is cancelled, its worker restarted through its nanny
-  (`Client.restart_workers`), and the chunk's other unfinished files are sent again. Why the driver and not the
-  worker: Dask runs tasks in worker threads, where `signal.alarm` cannot interrupt, a review stuck in the C rule
-  engine may hold the GIL (no watchdog thread in that process could act), and forking a child per review from a
-  multi-threaded worker process is unsafe; the nanny is a separate process, so it can always kill the worker.
+  again on the next run), the task is cancelled, its worker process is killed by its nanny (`Client.run(…,
+  nanny=True)`; the nanny starts a new one, as after a crash) and the chunk's other unfinished files are sent
+  again. Why the driver and not the worker: Dask runs tasks in worker threads, where `signal.alarm` cannot
+  interrupt, a review stuck in the C rule engine may hold the GIL (no watchdog thread in that process could act),
+  and forking a child per review from a multi-threaded worker process is unsafe; the nanny is a separate process,
+  so it can always kill the worker, at once (`Client.restart_workers` first asks the worker to close and waits
+  for it, which under load took minutes here). A worker without a nanny can only be let go.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import time
 import uuid
 from collections import Counter, deque
@@ -50,6 +55,15 @@ def _rulebook(rules: tuple):
         rb = load_rulebook(rules_dir, packs, extra=extra)
         _WORKER_STATE[rules] = rb
     return _WORKER_STATE[rules]
+
+
+def _kill_worker(dask_worker) -> int:
+    """Run in a worker's nanny (its own process): SIGKILL the worker process, whatever its threads are stuck in;
+    the nanny then starts a new one, as after a crash."""
+    pid = dask_worker.pid
+    if pid:
+        os.kill(pid, signal.SIGKILL)
+    return pid or 0
 
 
 def score_chunk(part_id: str, files: list[tuple[int, str, bool, str | None]], queue, rubric, rules: tuple,
@@ -164,7 +178,7 @@ def records(todo, shas, rubric, rulebook, store, scheduler, *, calendar=None, ru
         for part_id, (address, since) in list(running.items()):
             if now - since <= timeout:
                 continue
-            if part_id not in client.processing([address]).get(address, ()):
+            if part_id not in client.processing().get(address, ()):  # (naming a worker that is gone raises)
                 running[part_id][1] = now  # it is no longer there (its worker died): Dask deals with it
                 continue
             part = parts[part_id]
@@ -175,10 +189,12 @@ def records(todo, shas, rubric, rulebook, store, scheduler, *, calendar=None, ru
             index, path, _, sha = unfinished[0]  # a chunk's files are done in order: this one is stuck
             result(index, {"status": "timed-out", "path": path, "sha256": sha, "problems": [
                 engine_problem(path, f"审查超过时间上限 {timeout:g} 秒，已中止").to_dict()]})
-            status = client.restart_workers([address], raise_for_error=False).get(address)
-            if status != "OK":
-                _say(f"未能重启审查超时的工作进程 {address}（{status}）：它将一直忙于该案卷，其余案卷由其他工作进程评查 "
-                     "(could not restart the worker; does it run under a nanny?)")
+            try:
+                client.run(_kill_worker, workers=[address], nanny=True)
+            except Exception as exc:  # no nanny: the scheduler can only let that worker go
+                status = client.restart_workers([address], raise_for_error=False).get(address)
+                _say(f"审查超时的工作进程 {address} 没有 nanny，无法由其终止（{type(exc).__name__}；{status}）："
+                     "请检查该进程 (the stuck worker has no nanny to stop it)")
             if len(unfinished) > 1:
                 (singles.extend if len(part) == 1 else submit)(unfinished[1:])
 
@@ -212,10 +228,11 @@ def records(todo, shas, rubric, rulebook, store, scheduler, *, calendar=None, ru
                 yield done.pop(emitted)
                 emitted += 1
     finally:
-        for future in futures.values():
-            future.cancel()
-        for part_id in marks:  # the scheduler forgets them
-            Event(part_id, client=client).clear()
-        queue.close()
+        with contextlib.suppress(Exception):  # tidying up after a lost scheduler must not hide why it was lost
+            for future in futures.values():
+                future.cancel()
+            for part_id in marks:  # the scheduler forgets them
+                Event(part_id, client=client).clear()
+            queue.close()
         if own:
             client.close()
