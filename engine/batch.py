@@ -149,24 +149,43 @@ def _unreadable(path: Path) -> Problem | None:
     return None
 
 
-def review_file(task: Task, rulebook: Rulebook, as_of: dt.date | None = None,
-                after: Callable[[Review], object] | None = None, calendar=None) -> Outcome:
-    """Read, parse, test, validate and review one file; every failure is an outcome, never raised."""
+def load_file(task: Task) -> tuple[Outcome, object]:
+    """Read, parse, test and validate one file: its outcome so far and the loaded dossier (None when the
+    file is unusable or skipped: the outcome says why). Never raises."""
     out = Outcome(task.index, str(task.path))
     try:
         bad = _unreadable(task.path)
         if bad:
             out.problems = [bad]
-            return out
+            return out, None
         doc, problems = read_file(task.path)
         if problems:
             out.problems = problems
-            return out
+            return out, None
         reason = _not_a_dossier(doc.data) if task.in_folder else None
         if reason:
             out.skipped = Skipped(str(task.path), reason)
+            return out, None
+        return out, _validate(doc)
+    except DossierError as err:
+        out.problems = err.problems
+    except Exception as exc:  # a bug or a library error: this file's problem, the batch goes on
+        out.problems, out.engine = [engine_problem(task.path, f"内部错误 {type(exc).__name__}: {exc}")], True
+    return out, None
+
+
+def review_file(task: Task, rulebook: Rulebook, as_of: dt.date | None = None,
+                after: Callable[[Review], object] | None = None, calendar=None, loaded=None) -> Outcome:
+    """Read, parse, test, validate (unless `loaded` is given) and review one file; every failure is an
+    outcome, never raised."""
+    if loaded is None:
+        out, loaded = load_file(task)
+        if loaded is None:
             return out
-        review = run_review(_validate(doc), rulebook, as_of, calendar)
+    else:
+        out = Outcome(task.index, str(task.path))
+    try:
+        review = run_review(loaded, rulebook, as_of, calendar)
         if after is not None:
             out.extra = after(review)
         review.dossier = None  # the model is for reports; callers of a batch keep only the review
@@ -195,7 +214,7 @@ def _signal_name(code: int | None) -> str:
 
 # ---------------------------------------------------------------- worker processes
 
-def _serve(conn, rulebook: Rulebook, as_of, after, calendar) -> None:
+def _serve(conn, rulebook: Rulebook, as_of, after, calendar, loaded: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         try:
@@ -204,13 +223,13 @@ def _serve(conn, rulebook: Rulebook, as_of, after, calendar) -> None:
             return
         if task is None:
             return
-        conn.send(review_file(task, rulebook, as_of, after, calendar))
+        conn.send(review_file(task, rulebook, as_of, after, calendar, loaded.get(task.index)))
 
 
 class _Worker:
-    def __init__(self, ctx, rulebook, as_of, after, calendar):
+    def __init__(self, ctx, rulebook, as_of, after, calendar, loaded):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, rulebook, as_of, after, calendar), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, rulebook, as_of, after, calendar, loaded), daemon=True)
         self.proc.start()
         child.close()
         self.pending: deque[Task] = deque()  # sent, not answered; the first is the one under review
@@ -252,10 +271,16 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
         for task in tasks:
             yield review_file(task, rulebook, as_of, after, calendar)
         return
-    if len(tasks) > 1:  # compile and register before forking: every worker inherits it (one file: its own only)
+    loaded: dict = {}  # one file is loaded here (its kind's models are then built once, not in the worker and
+    if len(tasks) == 1:  # again for its report) and only reviewed in the worker, which inherits it
+        out, loaded[tasks[0].index] = load_file(tasks[0])
+        if loaded[tasks[0].index] is None:
+            yield out
+            return
+    else:  # compile and register before forking: every worker inherits it (one file: its own rules only)
         prepare(rulebook)
     ctx = multiprocessing.get_context("fork")
-    workers = [_Worker(ctx, rulebook, as_of, after, calendar) for _ in range(min(jobs, len(tasks)))]
+    workers = [_Worker(ctx, rulebook, as_of, after, calendar, loaded) for _ in range(min(jobs, len(tasks)))]
     window = 4 * _QUEUE * len(workers)  # results held while an earlier one is still running
     retry: deque[Task] = deque()  # sent to a worker that died before it got to them
     done: dict[int, Outcome] = {}
@@ -265,7 +290,7 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
             for i, w in enumerate(workers):
                 if not w.pending and not w.proc.is_alive():  # killed while idle (e.g. by the OOM killer)
                     w.stop(kill=True)
-                    workers[i] = w = _Worker(ctx, rulebook, as_of, after, calendar)
+                    workers[i] = w = _Worker(ctx, rulebook, as_of, after, calendar, loaded)
                 while len(w.pending) < _QUEUE and (retry or (sent < len(tasks) and sent < emitted + window)):
                     if retry:
                         task = retry.popleft()
@@ -299,7 +324,7 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
                             task.path, f"审查进程{_signal_name(w.proc.exitcode)}（规则引擎崩溃）")])
                     retry.extendleft(reversed(w.pending))
                     w.stop(kill=True)
-                    workers[i] = _Worker(ctx, rulebook, as_of, after, calendar)
+                    workers[i] = _Worker(ctx, rulebook, as_of, after, calendar, loaded)
             for i, w in enumerate(workers):
                 if timeout is not None and w.pending and time.monotonic() - w.since > timeout:
                     task = w.pending.popleft()
@@ -307,7 +332,7 @@ def run_batch(tasks: list[Task], rulebook: Rulebook, as_of: dt.date | None = Non
                         engine_problem(task.path, f"审查超过时间上限 {timeout:g} 秒，已中止")])
                     retry.extendleft(reversed(w.pending))
                     w.stop(kill=True)
-                    workers[i] = _Worker(ctx, rulebook, as_of, after, calendar)
+                    workers[i] = _Worker(ctx, rulebook, as_of, after, calendar, loaded)
             while emitted in done:
                 yield done.pop(emitted)
                 emitted += 1

@@ -183,6 +183,11 @@ def _package_workday(day: date) -> bool:
 _HOLIDAYS, _WORKDAYS = chinese_calendar.constants.holidays, chinese_calendar.constants.workdays
 
 
+def _package_version() -> str:
+    """chinesecalendar's version, from the package itself (reading the installed metadata scans site-packages)."""
+    return getattr(chinese_calendar, "__version__", None) or metadata.version("chinesecalendar")
+
+
 class Calendar:
     """Working days over a contiguous span of years, with a cumulative count for O(1) ordinals."""
 
@@ -198,7 +203,7 @@ class Calendar:
             last += 1
         self._span = (first, last)
         self._first, self._last = date(first, 1, 1), date(last, 12, 31)
-        days = [self._first + k * ONE for k in range((self._last - self._first).days + 1)]
+        days = list(map(date.fromordinal, range(self._first.toordinal(), self._last.toordinal() + 1)))
         work = [_package_workday(d) if owner[d.year] is None else d.weekday() < 5 for d in days]
         for year in range(first, last + 1):  # then each file's own dates, spill into a neighbour year included
             if (f := owner[year]) is not None:
@@ -213,7 +218,7 @@ class Calendar:
 
     def _describe(self, files: Sequence[_File], owner: dict) -> tuple[CalendarSource, ...]:
         first, last = self._span
-        package, version = _package_years(), metadata.version("chinesecalendar")
+        package, version = _package_years(), _package_version()
         mine = [y for y in range(first, last + 1) if owner[y] is None]
         others = "、".join(str(y) for y in package if owner[y] is not None)
         out = [CalendarSource(f"chinesecalendar {version}", (mine[0], mine[-1]) if mine else (),

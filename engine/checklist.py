@@ -9,6 +9,7 @@ contain (送审材料清单) and when each is required.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -26,8 +27,14 @@ from .review import Evidence, Finding, Review, finding_sort_key, verdict_of
 from .rulebook import SEVERITIES
 from .source import Located, dotted, parse_bytes, read_file
 
-# the statutory review heads of every kind (a code means the same head in every kind that has it)
-HEADS = {code: label for k in kinds.KINDS.values() for code, label in k.heads.items.items()}
+
+
+@functools.cache
+def all_heads() -> dict[str, str]:
+    """The statutory review heads of every kind (a code means the same head in every kind that has it)."""
+    return {code: label for k in kinds.KINDS.values() for code, label in k.heads.items.items()}
+
+
 RESULTS = ("符合", "不符合", "不适用")
 PENDING = "待人工审查"
 REVIEWER_PACK = "人工审查"  # the `pack` of a finding that comes from a reviewer's answer
@@ -73,7 +80,7 @@ class Item(_Strict):
     @field_validator("head")
     @classmethod
     def _known_head(cls, head: str, info: ValidationInfo) -> str:
-        heads = (info.context or {}).get("heads", HEADS)
+        heads = (info.context or {}).get("heads") or all_heads()
         if head not in heads:
             raise ValueError(f"未知的审查类别 {head!r}（应为：{' / '.join(f'{c}＝{l}' for c, l in heads.items())}）")
         return head
@@ -160,7 +167,7 @@ def load_checklist(kind: str, directory: Path | None = None, raw: bytes | None =
     doc = _read(Path(directory or default_checklists_dir()) / f"{kind}.yaml", ChecklistError, raw)
     try:
         declared = kinds.get(doc.data.get("kind"))
-        checklist = Checklist.model_validate(doc.data, context={"heads": declared.heads.items if declared else HEADS})
+        checklist = Checklist.model_validate(doc.data, context={"heads": declared.heads.items if declared else all_heads()})
     except ValidationError as exc:
         raise ChecklistError(problems_from_validation(exc, doc, Checklist)) from None
     problems, seen = [], set()
@@ -268,7 +275,7 @@ class ItemResult:
 
     @property
     def head_label(self) -> str:
-        return HEADS[self.item.head]
+        return all_heads()[self.item.head]
 
     @property
     def machine(self) -> bool:
@@ -534,7 +541,7 @@ def materials_status(dossier, materials: MaterialsList) -> list[MaterialRow]:
 
 
 __all__ = [
-    "HEADS", "RESULTS", "PENDING", "Checklist", "ChecklistError", "Item", "Answers", "Answer",
+    "all_heads", "RESULTS", "PENDING", "Checklist", "ChecklistError", "Item", "Answers", "Answer",
     "ChecklistResult", "ItemResult", "load_checklist", "load_answers", "apply_answers", "checklist_problems",
     "MaterialsList", "MaterialRow", "References", "load_materials", "materials_status", "verdict_of", "SEVERITIES",
 ]

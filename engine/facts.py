@@ -21,6 +21,7 @@ import functools
 import json
 import types
 import typing
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -273,7 +274,10 @@ def derive(loaded: LoadedDossier, kind, as_of: dt.date, calendar=None,
         b.put("materials_count", len(step.materials), "int", None, pos + ("materials",))
         steps.append((step, fact))
         facts.append(fact)
-    ranked = sorted(steps, key=lambda sf: (sf[1].data.get("date", 0), sf[0].type, _content_key(sf[0])))
+    first = [(fact.data.get("date", 0), step.type) for step, fact in steps]
+    tied = {k for k, n in Counter(first).items() if n > 1}  # only ties are ranked by content (it costs)
+    keys = [(k, _content_key(step) if k in tied else "") for k, (step, _) in zip(first, steps)]
+    ranked = [steps[i] for i in sorted(range(len(steps)), key=keys.__getitem__)]
     for n, (_, fact) in enumerate(ranked, 1):
         fact.data["order"] = n
         fact.display["order"] = str(n)

@@ -12,6 +12,8 @@ follows what was measured (README, "Engine notes"):
   last, `delete_state` in `finally` once the anchor rule fired (never after durable refused or
   silently dropped a batch: that crashes), and the session state read for swallowed exceptions;
 - a catch-all rule that never fires, so a fact no rule uses cannot fail the batch;
+- of each fact only the attributes some condition of the ruleset names are asserted (fewer than half of
+  them; durable's time grows with what it is given, and what no condition names cannot change a match);
 - an anchor rule that fires once per review on the decision fact: deleting a session in
   which no action ran crashes durable (segmentation fault, reproduced here 20 of 20), and
   the anchor's action also proves the batch reached the engine.
@@ -85,6 +87,7 @@ class Matcher:
         self.name = name
         self._hits: list | None = None
         self.names = []  # one durable ruleset per chunk of at most CHUNK rules, in rulebook order
+        reads = {"t", "id", "sid"}  # and every attribute a condition names: the rest is not asserted
         for n, start in enumerate(range(0, max(len(planned), 1), CHUNK)):
             definition = {"__catch_all": dict(_CATCH_ALL, run=self._never),
                           _ANCHOR_ID: dict(_ANCHOR, run=self._action(_ANCHOR_ID, []))}
@@ -95,6 +98,8 @@ class Matcher:
             ruleset = name if n == 0 else f"{name}_{n}"
             Matcher._host.register_rulesets({ruleset: definition})
             self.names.append(ruleset)
+            _strings(definition, reads)
+        self.reads = frozenset(reads)
 
     @staticmethod
     def _never(c):
@@ -115,8 +120,9 @@ class Matcher:
         with Matcher._lock:
             sid = f"review-{next(Matcher._sessions)}"
             batch = []
+            reads = self.reads
             for f in facts:  # the decision (anchor) goes last; the rest in a canonical order
-                record = dict(f.data)
+                record = {k: v for k, v in f.data.items() if k in reads}
                 record["sid"] = sid
                 batch.append(record)
             batch.sort(key=lambda r: (r["t"] == "decision", r["t"], r["id"]))
@@ -166,6 +172,20 @@ def bound_problems(rules) -> list[Problem]:
                     f"规则库不予加载 (more than {MAX_RULES_PER_KIND} rules of one kind: past the tested bound of durable-rules)",
                     f"每种卷宗至多 {MAX_RULES_PER_KIND} 条规则（engine/matcher.py MAX_RULES_PER_KIND）"))
     return problems
+
+
+def _strings(node, out: set) -> set:
+    """Every key and text of a compiled definition: the attributes its conditions read are among them."""
+    if isinstance(node, dict):
+        out.update(node)
+        for value in node.values():
+            _strings(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _strings(value, out)
+    elif isinstance(node, str):
+        out.add(node)
+    return out
 
 
 def prepare(rulebook: Rulebook, day=None) -> None:

@@ -44,7 +44,8 @@ Text = Annotated[str, Field(min_length=1)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # built on first validation: a rulebook from the cache (engine/rulecache.py) never validates a rule file
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class InForce(_Strict):
@@ -157,9 +158,9 @@ class RuleFile(_Strict):
                                  f"与 {later.in_force.from_} 起的版本重叠")
         return self
 
-    @property
+    @functools.cached_property
     def latest(self) -> Version:
-        """The version in force last (a rule without versions has one)."""
+        """The version in force last (a rule without versions has one; made once, every review asks)."""
         if self.versions:
             return self.versions[-1]
         return Version.model_construct(in_force=None, severity=self.severity, bar=self.bar, basis=self.basis,
@@ -396,11 +397,16 @@ class Rule:
         return frozenset(out)
 
 
+_PLANNED_KEPT = 100_000  # entries of Rulebook._planned: a year of distinct dates for every rule, then start afresh
+
+
 @dataclass
 class Rulebook:
     packs: list[Pack]
     rules: list[Rule]
     digest: str
+    _rules_for: dict = field(default_factory=dict, repr=False)  # (kind, pack names) -> rules
+    _planned: dict = field(default_factory=dict, repr=False)  # (kind, pack names, rule, day) -> _plan_rule
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -425,11 +431,14 @@ class Rulebook:
         return sorted(packs, key=lambda p: len(p.ancestry))
 
     def rules_for(self, kind: str, chain: list[Pack]) -> list[Rule]:
-        """The chain's rules of a kind, less those a pack of the chain replaces."""
-        names = {p.name for p in chain}
-        mine = [r for r in self.rules if kind in r.durable and r.pack.name in names]
-        replaced = {r.spec.replaces for r in mine if r.spec.replaces}
-        return [r for r in mine if r.id not in replaced]
+        """The chain's rules of a kind, less those a pack of the chain replaces (worked out once per chain)."""
+        key = (kind, tuple(p.name for p in chain))
+        if key not in self._rules_for:
+            names = set(key[1])
+            mine = [r for r in self.rules if kind in r.durable and r.pack.name in names]
+            replaced = {r.spec.replaces for r in mine if r.spec.replaces}
+            self._rules_for[key] = [r for r in mine if r.id not in replaced]
+        return self._rules_for[key]
 
     def supplements(self, rule: Rule, chain: list[Pack]) -> list[Supplement]:
         return [p.supplements[rule.id] for p in chain if rule.id in p.supplements]
@@ -458,25 +467,37 @@ class Rulebook:
         its last version, or a figure with no value that day, comes back as a miss (rule, dated, figure name
         or None)."""
         out, misses = [], []
+        names = tuple(p.name for p in chain)
+        if len(self._planned) > _PLANNED_KEPT:
+            self._planned.clear()
         for rule in self.rules_for(kind, chain):
             when = dated(rule)
-            sups = self.supplements(rule, chain)
-            extra = [b for s in sups for b in s.basis]
-            version = rule.version_at(when[0], extra)
-            if version is None:
-                if rule.expired(when[0], extra):
-                    misses.append((rule, when, None))
-                continue
-            figures = {n: self.figure(n, chain, when[0]) for n in rule.figure_names}
-            missing = [n for n, f in figures.items() if f is None]
-            if missing:
-                misses.append((rule, when, missing[0]))
-                continue
-            own = {p.name for p in rule.pack.ancestry}
-            local = [f.citation() for f in figures.values() if f.pack not in own]
-            out.append(Planned(rule, version, figures, tuple(version.basis) + tuple(extra) + tuple(local),
-                               tuple(dict.fromkeys(list(rule.spec.implements) + [i for s in sups for i in s.implements]))))
+            key = (kind, names, rule.id, when[0])
+            if key not in self._planned:  # the same rule on the same day in the same chain: worked out once
+                self._planned[key] = self._plan_rule(rule, chain, when[0])
+            planned, missing = self._planned[key]
+            if planned is not None:
+                out.append(planned)
+            elif missing is not False:
+                misses.append((rule, when, missing))
         return out, misses
+
+    def _plan_rule(self, rule: Rule, chain: list[Pack], day: dt.date) -> tuple["Planned | None", object]:
+        """(the rule as planned, None) or (None, why not): False not yet in force, None past its last
+        version, or the name of a figure with no value that day."""
+        sups = self.supplements(rule, chain)
+        extra = [b for s in sups for b in s.basis]
+        version = rule.version_at(day, extra)
+        if version is None:
+            return None, None if rule.expired(day, extra) else False
+        figures = {n: self.figure(n, chain, day) for n in rule.figure_names}
+        missing = [n for n, f in figures.items() if f is None]
+        if missing:
+            return None, missing[0]
+        own = {p.name for p in rule.pack.ancestry}
+        local = [f.citation() for f in figures.values() if f.pack not in own]
+        return Planned(rule, version, figures, tuple(version.basis) + tuple(extra) + tuple(local),
+                       tuple(dict.fromkeys(list(rule.spec.implements) + [i for s in sups for i in s.implements]))), None
 
     def _pack(self, name: str) -> Pack:
         return next(p for p in self.packs if p.name == name)
@@ -825,14 +846,23 @@ def _pack_files(root: Path) -> list[Path]:
 
 
 def load_rulebook(rules_dir: Path | None = None, packs: list[str] | None = None, extra: tuple = (),
-                  replace: bool = False, cases: bool = True) -> Rulebook:
+                  replace: bool = False, cases: bool = True, cache: bool = False) -> Rulebook:
     """Load every pack under rules_dir (or only those named) and the local packs in `extra`
     (folders holding one or more packs, each extending a loaded pack), validating all files.
     With `replace`, a pack in `extra` takes the place of the built-in pack of the same name
     (an author testing an edited copy); otherwise a name used twice is an error. `cases=False` leaves
     the rules' cases unread (reviewing does not use them; `prereview rules test` and the tests do):
-    half the files, half the loading time of `check ONE`."""
+    half the files, half the loading time of `check ONE`. `cache` keeps the loaded rulebook (without cases)
+    for the next process (engine/rulecache.py)."""
     rules_dir = Path(rules_dir) if rules_dir else default_rules_dir()
+    if cache and not cases:
+        from . import rulecache
+        entry = rulecache.key(rules_dir, packs, tuple(extra), replace)
+        book = rulecache.get(entry)
+        if book is None:
+            book = load_rulebook(rules_dir, packs, extra, replace, cases=False)
+            rulecache.put(entry, book)
+        return book
     catalogue = load_catalogue(rules_dir)
     loaded = [(*_load_pack(p), rules_dir, False) for p in _pack_files(rules_dir)]
     for folder in extra:

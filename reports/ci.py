@@ -33,7 +33,7 @@ from prereview.engine.errors import Problem
 from prereview.engine.review import Evidence, Finding, Review, fold_cjk
 from prereview.engine.rulebook import SEVERITIES, SEVERITY_LABELS, Rule, Rulebook, severity_rank
 
-from .common import cite, cite_in_force, counts, display_path
+from .common import bytecode_cache, cite, cite_in_force, counts, display_path
 
 FORMATS = ("sarif", "junit", "github", "markdown")
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -42,7 +42,8 @@ GITHUB_COMMANDS = {"blocking": "error", "major": "warning", "advisory": "notice"
 INPUT_ERROR_ID = "PREREVIEW-INPUT-ERROR"  # descriptor of a problem with a dossier or rule file
 
 _ENV = Environment(loader=PackageLoader("prereview.reports", "templates"), undefined=StrictUndefined,
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
+                   bytecode_cache=bytecode_cache())
 
 
 def render_ci(fmt: str, reviews: list[Review], rulebook: Rulebook | None, *, fail_on: str = "major",

@@ -1,10 +1,30 @@
 """Small helpers every output format shares: citations, counts, how a path is shown."""
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 
 from prereview.engine.review import Review
 from prereview.engine.rulebook import SEVERITIES
+
+
+def bytecode_cache():
+    """Compiled templates kept beside the rulebook cache (engine/rulecache.py's folder): compiling the
+    `check` text templates is most of what a one-file text check spends in Jinja. None without a folder
+    that can be written (Jinja would fail the render, not only the cache)."""
+    from jinja2 import FileSystemBytecodeCache
+
+    from prereview.engine.rulecache import folder
+
+    where = folder()
+    if where is None:
+        return None
+    where = where / "templates"
+    try:
+        where.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(where)) if os.access(where, os.W_OK) else None
 
 
 def cite(basis: dict) -> str:

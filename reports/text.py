@@ -11,7 +11,7 @@ from prereview.engine import kinds
 from prereview.engine.review import VERDICTS, Review, fold_cjk
 from prereview.engine.rulebook import BARS, DIRECTIONS, SEVERITY_LABELS, UNITS, Rule, severity_rank
 
-from .common import cite, counts, display_path
+from .common import bytecode_cache, cite, counts, display_path
 
 # Control characters (C0 but tab and newline, DEL, C1) and bidirectional overrides would let dossier text
 # move the cursor, recolour or reorder what the terminal shows (a title could fake a "通过" line).
@@ -29,7 +29,7 @@ def _finalize(value):
 
 _ENV = Environment(loader=PackageLoader("prereview.reports", "templates"), undefined=StrictUndefined,
                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, autoescape=False,
-                   finalize=_finalize)
+                   finalize=_finalize, bytecode_cache=bytecode_cache())
 MARKS = {"blocking": "✖", "major": "▲", "advisory": "·"}
 
 

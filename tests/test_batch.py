@@ -127,6 +127,18 @@ def test_a_dossier_that_kills_its_process_is_an_engine_failure_of_that_file_only
     assert "SIGSEGV" in failed["problems"][0]["message"] and "a-crash.yaml" in err
 
 
+def test_one_file_is_loaded_here_and_a_crash_reviewing_it_is_still_an_engine_failure(capsys, monkeypatch, tmp_path):
+    shutil.copy(BASE, tmp_path / "a-crash.yaml")
+    _crash_on(monkeypatch, "a-crash.yaml")
+    code, out, err = _run(capsys, "check", tmp_path / "a-crash.yaml", "--format", "json")
+    entry = json.loads(out)  # one file: one object
+    assert code == 2 and entry["verdict"] == "error" and "SIGSEGV" in entry["problems"][0]["message"]
+    shutil.copy(BASE, tmp_path / "bad.yaml")
+    (tmp_path / "bad.yaml").write_text(BASE.read_text("utf-8").replace("kind: major-decision", "kind: nonsense"))
+    code, out, err = _run(capsys, "check", tmp_path / "bad.yaml")
+    assert code == 2 and "bad.yaml" in err and "nonsense" in err
+
+
 def test_a_real_crash_input_costs_only_its_file(tmp_path):
     """A 17 MB title kills durable-rules (SIGABRT/SIGSEGV in deleteState, reliability review defect 4).
     Once the loader refuses it with a located error, the test still holds: only that file fails."""

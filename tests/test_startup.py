@@ -40,3 +40,10 @@ def test_a_commands_help_lists_its_choices_loaded_when_asked():
 def test_check_imports_the_engine():
     loaded = _imported("rules", "list")
     assert {"prereview.engine.rulebook", "prereview.engine.kinds"} <= loaded and "pydantic" in loaded
+
+
+def test_each_kind_is_imported_under_its_own_code():
+    from prereview.engine.kinds import KINDS
+
+    assert len(KINDS) == 3 and all(KINDS[code].code == code for code in KINDS)
+    assert KINDS.get("no-such-kind") is None

@@ -8,7 +8,9 @@ plus its rules, checklists and templates.
 """
 from __future__ import annotations
 
+import importlib
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable
@@ -133,19 +135,34 @@ def _step_models(dossier: type[BaseModel]) -> dict[str, type]:
     return _STEPS[dossier]
 
 
-def _registry() -> dict[str, DecisionKind]:
-    from .enforcement import KIND as ENFORCEMENT
-    from .major_decision import KIND as MAJOR
-    from .normative import KIND as NORMATIVE
+class _Registry(Mapping):
+    """The kinds by code, each module imported when first asked for: a review of one kind builds only
+    that kind's models (a third of the start-up of `check ONE`)."""
 
-    return {k.code: k for k in (MAJOR, ENFORCEMENT, NORMATIVE)}
+    _modules = {"major-decision": "major_decision", "enforcement-decision": "enforcement",
+                "normative-document": "normative"}
+
+    def __init__(self):
+        self._loaded: dict[str, DecisionKind] = {}
+
+    def __getitem__(self, code: str) -> DecisionKind:
+        if code not in self._loaded:
+            module = self._modules[code]  # KeyError for an unknown code, as a dict would
+            self._loaded[code] = importlib.import_module(f"{__name__}.{module}").KIND
+        return self._loaded[code]
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
 
 
-KINDS: dict[str, DecisionKind] = _registry()
+KINDS: Mapping[str, DecisionKind] = _Registry()
 
 
 def get(code: str) -> DecisionKind | None:
-    return KINDS.get(code)
+    return KINDS.get(code) if isinstance(code, str) else None
 
 
 __all__ = ["DecisionKind", "Period", "PlanAnchor", "Heads", "KINDS", "get"]
