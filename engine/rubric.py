@@ -129,6 +129,13 @@ class ObjectionRule(_Strict):
     review_within: Figure = Field(description="评查主体收到复核申请之日起完成复核的工作日数；未知写 unknown")
     late: str = Field(min_length=1, description="逾期提出的复核申请如何处理：出处的规定，或写明出处未规定")
 
+    @model_validator(mode="after")
+    def _positive(self):
+        for days in (self.window, self.review_within):
+            if isinstance(days, int) and days < 1:
+                raise ValueError("期限（工作日数）须为正整数，未知写 unknown (a window is a positive number of working days)")
+        return self
+
 
 class RubricFile(_Strict):
     rubric: str = Field(min_length=1)

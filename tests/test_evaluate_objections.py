@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from prereview.api.cli import main
-from prereview.engine.rubric import load_rubric
+from prereview.engine.rubric import RubricError, builtin_dir, load_rubric
 from prereview.engine.scoring import OverridesError, load_overrides
 from prereview.reports.evaluation import render_html
 
@@ -150,3 +150,13 @@ def test_the_objection_is_in_the_file_lines_the_summary_the_csv_and_the_report(t
     assert "依复核申请复核-2026-01的复核调整" in text
     html = render_html(summary, lines)
     assert "没有评查对象提出复核申请" not in html
+
+
+def test_a_rubric_window_must_be_a_positive_number_of_working_days(tmp_path):
+    text = (builtin_dir() / "guangdong-231.yaml").read_text("utf-8").replace("  window: 10\n", "  window: 0\n")
+    path = tmp_path / "rubric.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(RubricError) as err:
+        load_rubric(path, rulebook())
+    [p] = err.value.problems
+    assert p.field == "objections" and "正整数" in p.message and p.line
