@@ -25,6 +25,9 @@ of files (a review costs milliseconds, a Dask task a few).
   and forking a child per review from a multi-threaded worker process is unsafe; the nanny is a separate process,
   so it can always kill the worker, at once (`Client.restart_workers` first asks the worker to close and waits
   for it, which under load took minutes here). A worker without a nanny can only be let go.
+Left on the scheduler: each batch's queue (the workers' copies hold references to it, so closing it from the
+driver does not free it; it is empty when a batch ends), and, after a driver killed mid-batch, that driver's
+queue and its tasks' marks, until the scheduler restarts.
 """
 from __future__ import annotations
 
