@@ -112,11 +112,11 @@ def test_a_date_the_calendar_does_not_cover_is_a_located_error_and_a_rubric_with
 def test_the_objection_is_in_the_file_lines_the_summary_the_csv_and_the_report(tmp_path, capsys):
     folder = tmp_path / "case-files"
     shutil.copytree(EXAMPLES / "case-files", folder)
-    target = folder / "land-penalty-02.yaml"
+    target = folder / "land-licence-05.yaml"  # 95 points: its 询问笔录 not signed (5)
     path = tmp_path / "overrides.yaml"
     path.write_text(yaml.safe_dump({
-        "overrides": [{"file": str(target), "item": "GD-PROC-STATEMENT", "points": 0,
-                       "reason": "陈述申辩复核记录见卷宗第 12 页", "reviewer": "评查组 李某", "on": "2026-11-02",
+        "overrides": [{"file": str(target), "item": "GD-FACTS-RECORDS", "points": 0,
+                       "reason": "询问笔录经当事人核对签名，见卷宗第 12 页", "reviewer": "评查组 李某", "on": "2026-11-02",
                        "objection": "复核-2026-01"}],
         "objections": [_objection(files=[str(target)],
                                   review={"decided_on": "2026-11-02", "outcome": "变更", "decided_by": "市司法局 王某",
@@ -136,6 +136,9 @@ def test_the_objection_is_in_the_file_lines_the_summary_the_csv_and_the_report(t
     assert others and not any(r["objections"] for r in others)
     [changed] = [r for r in lines if r["overridden"]]
     assert changed["path"] == str(target) and changed["overrides"][0]["objection"] == "复核-2026-01"
+    assert (changed["machine_score"], changed["score"]) == (95, 100)
+    [ded] = [d for d in changed["deductions"] if d["item"] == "GD-FACTS-RECORDS"]
+    assert (ded["machine_points"], ded["points"], ded["override"]["objection"]) == (5, 0, "复核-2026-01")
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert [(o["id"], o["in_time"], o["files_concerned"]) for o in summary["objections"]] == [
         ("复核-2026-01", True, 1), ("复核-2026-02", False, len(market))]
