@@ -1,11 +1,13 @@
 """`prereview evaluate DIR --rubric R` — 案卷评查: score every closed case file of a batch by a rubric.
 
 A door like the CLI: the engine reviews (engine/batch.py: forked workers, each file parsed once, results in
-order, a dead worker costs only its file), engine/scoring.py scores, this module stores and aggregates.
+order, a dead worker costs only its file, a file past --timeout is stopped), engine/scoring.py scores, this
+module stores and aggregates; --scheduler hands the reviewing to api/evaluate_dask.py.
 - the store (OUT/store-<key>.jsonl, one line per finished file, keyed by the file's sha256; <key> names the
   rubric and rulebook it was scored with) is appended and flushed as each file finishes: a re-run skips every
   file already there, a crash or Ctrl-C loses nothing that finished (a torn last line is re-done);
-- stdout gets one JSON line per file as it finishes, in file order (with the reviewers' overrides applied);
+- stdout gets one JSON line per file as it finishes, in file order (with the reviewers' overrides applied and
+  the departments' objections that concern it, engine/scoring.py);
 - at the end OUT/summary.json (per department, enforcement type and field), OUT/results.csv (utf-8-sig, so a
   spreadsheet opens it) and, with --pdf, OUT/评查报告.pdf;
 - --sample N --seed S scores a reproducible random sample of the files found; the summary states it.
@@ -141,9 +143,9 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
              scheduler: str | None = None, rules: tuple = (None, None, ()), dask_options: dict | None = None,
              timeout: float | None = None) -> dict:
     """Score the case files under `paths`; returns the summary (also written to `out`). `timeout`: seconds a
-    file may take on one machine before its worker is stopped and the file counts as timed out."""
+    file may take before its worker is stopped (on Dask: restarted) and the file counts as timed out."""
     from prereview.engine.batch import Skipped, discover
-    from prereview.engine.scoring import with_overrides
+    from prereview.engine.scoring import objections_for, with_overrides
 
     tasks, problems, skipped = discover(paths)
     for note in skipped:
@@ -160,6 +162,7 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
     store = Store(out / f"store-{key}.jsonl")
     todo = [t for t in chosen if shas[str(t.path)] is None or shas[str(t.path)] not in store.done]
     todo_ids = {id(t) for t in todo}
+    objections = getattr(overrides, "objections", [])  # load_overrides gives them beside the overrides
     bar = _Progress(len(chosen), progress)
     results: list[dict] = []
     fresh = None
@@ -167,7 +170,7 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
         if scheduler:
             from prereview.api.evaluate_dask import records as distributed_records
             fresh = distributed_records(todo, shas, rubric, rulebook, store, scheduler, calendar=calendar,
-                                        rules=rules, **(dask_options or {}))
+                                        rules=rules, timeout=timeout, **(dask_options or {}))
         else:
             fresh = _local_records(todo, shas, rubric, rulebook, store, jobs, calendar, timeout)
         for task in chosen:
@@ -181,6 +184,8 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
             else:
                 rec = dict(store.done[sha], path=str(task.path))  # the same content under this name
             rec = _final(rec, rubric, overrides, with_overrides)
+            if rec["status"] == "scored":
+                rec["objections"] = objections_for(rec, objections)
             results.append(rec)
             if emit:
                 emit(rec)
@@ -194,8 +199,17 @@ def evaluate(paths, rubric, rulebook, out: Path, *, sample: int | None = None, s
     unused = [o for o in overrides if o.file not in matched]
     for o in unused:  # said, never silently dropped
         _say(f"复评记录未采用：{o.file}（{o.item}）不在本次评查的文件中 (override for a file not in this batch)")
+    said = []
+    for o, rec in objections:
+        n = sum(1 for r in results if r["status"] == "scored" and any(x["id"] == o.id for x in r["objections"]))
+        said.append(dict(rec, files_concerned=n))
+        if not n:
+            _say(f"复核申请 {o.id} 未对应本次评查的任何案卷（评查对象 {o.department}） (objection matches no file)")
+        for f in o.files:
+            if f not in matched:
+                _say(f"复核申请 {o.id} 所列案卷 {f} 不在本次评查的文件中 (a file of the objection is not in this batch)")
     summary = summarise(results, rubric, population=population, sample=sample, seed=seed, problems=problems,
-                        unused=unused)
+                        unused=unused, objections=said)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", "utf-8")
     (out / "results.csv").write_bytes(to_csv(results))
     if pdf:
@@ -269,7 +283,7 @@ def _stats(recs: list[dict], levels: list[str]) -> dict:
 
 
 def summarise(results: list[dict], rubric, *, population: int, sample: int | None, seed: int,
-              problems: list[Problem] = (), unused=()) -> dict:
+              problems: list[Problem] = (), unused=(), objections=()) -> dict:
     levels = [lv.grade for lv in rubric.spec.grades.levels]
     status = Counter(r["status"] for r in results)
 
@@ -295,6 +309,7 @@ def summarise(results: list[dict], rubric, *, population: int, sample: int | Non
         "status": {s: status.get(s, 0) for s in STATUS_LABELS},
         "overridden": sum(1 for r in results if r.get("overridden")),
         "unused_overrides": [{"file": o.file, "item": o.item} for o in unused],
+        "objections": list(objections),
         "form_not_recorded": sum(1 for r in results if r["status"] == "scored" and not r["form_recorded"]),
         "overall": _stats(results, levels),
         "by_department": grouped("department"),
@@ -307,7 +322,7 @@ def summarise(results: list[dict], rubric, *, population: int, sample: int | Non
 
 
 CSV_COLUMNS = ("文件", "状态", "卷宗号", "案件名称", "执法机关", "执法类别", "执法领域", "得分", "等次", "未评定等次的原因",
-               "机器评分", "机器评定等次", "经复评调整", "扣分项", "否决项", "卷面未记载")
+               "机器评分", "机器评定等次", "经复评调整", "扣分项", "否决项", "卷面未记载", "复核申请")
 
 
 def to_csv(results: list[dict]) -> bytes:
@@ -323,8 +338,13 @@ def to_csv(results: list[dict]) -> bytes:
         w.writerow([r["path"], STATUS_LABELS["scored"], r["file_no"] or "", r["title"], r["department"], r["type"],
                     r["field"], _blank(r["score"]), r["grade"] or "", r["ungraded"] or "", _blank(r["machine_score"]),
                     r["machine_grade"] or "", "是" if r["overridden"] else "否", deductions, vetoes,
-                    "否" if r["form_recorded"] else "是"])
+                    "否" if r["form_recorded"] else "是", _objections_cell(r.get("objections", ()))])
     return buf.getvalue().encode("utf-8-sig")
+
+
+def _objections_cell(objections) -> str:
+    when = {True: "在期限内", False: "逾期", None: "期限未知"}
+    return "；".join(f"{o['id']}：{o['lodged']} 提出，{when[o['in_time']]}，{o['status']}" for o in objections)
 
 
 def _points(p) -> str:
@@ -345,8 +365,8 @@ def cmd_evaluate(args, load_rules, calendar_of, print_problems) -> int:
     try:
         rulebook = load_rules(args)
         rubric = load_rubric(args.rubric, rulebook)
-        overrides = load_overrides(args.overrides, rubric) if args.overrides else []
         calendar = calendar_of(args)
+        overrides = load_overrides(args.overrides, rubric, calendar) if args.overrides else []
     except InputError as err:
         print_problems(err)
         return 2

@@ -121,6 +121,22 @@ class Unscored(_Strict):
     blocks_grade: StrictBool = False
 
 
+class ObjectionRule(_Strict):
+    """异议与复核: how many working days the reviewed department has to object to the result after receiving it,
+    how many the reviewing body has to decide, and what the source says of a late objection."""
+    basis: Cited
+    window: Figure = Field(description="评查对象收到评查结果之日起提出复核申请的工作日数；未知写 unknown")
+    review_within: Figure = Field(description="评查主体收到复核申请之日起完成复核的工作日数；未知写 unknown")
+    late: str = Field(min_length=1, description="逾期提出的复核申请如何处理：出处的规定，或写明出处未规定")
+
+    @model_validator(mode="after")
+    def _positive(self):
+        for days in (self.window, self.review_within):
+            if isinstance(days, int) and days < 1:
+                raise ValueError("期限（工作日数）须为正整数，未知写 unknown (a window is a positive number of working days)")
+        return self
+
+
 class RubricFile(_Strict):
     rubric: str = Field(min_length=1)
     title: str = Field(min_length=1)
@@ -133,6 +149,7 @@ class RubricFile(_Strict):
     vetoes: Vetoes | None = None
     areas: list[Area] = Field(min_length=1)
     unscored: list[Unscored] = Field(default_factory=list)
+    objections: ObjectionRule | None = Field(default=None, description="异议（复核申请）的期限；不写则期限未知")
 
 
 @dataclass

@@ -6,7 +6,12 @@
 - a figure the rubric leaves `unknown` is never guessed: the score or the grade that needs it is None and
   `ungraded` says which figure is missing (fail closed);
 - a reviewer's override changes a deduction's points (or lifts a veto, or scores a manual item) with a reason;
-  the machine's value stays beside it, and the file keeps both scores.
+  the machine's value stays beside it, and the file keeps both scores;
+- a department's objection to the result (异议, a 复核申请: 广东省政府令第231号第十二条第（七）项) is a record of its
+  own: when the result was received, when the objection was lodged, whether that was within the rubric's window
+  counted in working days (the working-day calendar; the day of receipt is not counted), the 复核's outcome, who
+  decided and when, when it was notified. An override made on that 复核 names it. What the source does not say
+  (e.g. what follows a late objection) is recorded as such, never decided here.
 The result is a plain dict with a fixed key order: the same review and rubric give byte-identical JSON.
 """
 from __future__ import annotations
@@ -41,22 +46,56 @@ class Override(BaseModel):
     reason: str = Field(min_length=1, description="调整理由")
     reviewer: str = Field(min_length=1)
     on: dt.date
+    objection: str | None = Field(default=None, description="据以调整的复核申请编号（复核结果为变更时）")
+
+
+class ObjectionReview(BaseModel):
+    """复核：评查主体对复核申请的复核结果。"""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    received: dt.date | None = Field(default=None, description="评查主体收到复核申请之日（不写则按提出之日计）")
+    decided_on: dt.date = Field(description="复核日期")
+    outcome: Literal["维持", "变更"] = Field(description="复核结果：维持原评查结果，或变更（见据此所作的调整）")
+    decided_by: str = Field(min_length=1, description="作出复核决定的人员或机构")
+    notified_on: dt.date | None = Field(default=None, description="复核结果书面告知评查对象之日")
+
+
+class Objection(BaseModel):
+    """异议：评查对象（被评查的部门）对评查结果提出的书面复核申请。"""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    id: str = Field(min_length=1, description="复核申请的编号")
+    department: str = Field(min_length=1, description="评查对象：与案卷的执法机关名称一致")
+    report_received: dt.date = Field(description="评查对象收到评查小组报告（评查结果）之日")
+    lodged: dt.date = Field(description="提出书面复核申请之日")
+    files: list[str] = Field(default_factory=list, description="申请复核的案卷（sha256 或路径）；不写则为该部门的全部案卷")
+    reason: str = Field(min_length=1, description="异议理由")
+    review: ObjectionReview | None = Field(default=None, description="复核结果；尚未复核则不写")
 
 
 class OverridesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     overrides: list[Override] = Field(default_factory=list)
+    objections: list[Objection] = Field(default_factory=list)
 
 
-def load_overrides(path, rubric: Rubric) -> list[Override]:
-    """The reviewers' overrides, each checked against the rubric (located errors, all at once)."""
+class Reviewed(list):
+    """The overrides of an overrides file (a list, as before), with its objections' records beside."""
+
+    objections: list[tuple[Objection, dict]]
+
+
+def load_overrides(path, rubric: Rubric, calendar=None) -> Reviewed:
+    """The reviewers' overrides, each checked against the rubric, and the departments' objections with their
+    records (working days counted with `calendar`, default the shipped one); located errors, all at once."""
     doc, problems = read_file(path)
     if problems:
         raise OverridesError(problems)
     try:
-        overrides = OverridesFile.model_validate(doc.data).overrides
+        parsed = OverridesFile.model_validate(doc.data)
     except ValidationError as exc:
         raise OverridesError(problems_from_validation(exc, doc, OverridesFile)) from None
+    overrides = parsed.overrides
     items = {i.id for a in rubric.spec.areas for i in a.items}
     vetoes = {v.id for v in rubric.spec.vetoes.items} if rubric.spec.vetoes else set()
     for n, o in enumerate(overrides):
@@ -74,9 +113,136 @@ def load_overrides(path, rubric: Rubric) -> list[Override]:
             problems.append(Problem(doc.path, doc.line(pos + ("item",)), dotted(pos + ("item",)),
                                     f"评查标准“{rubric.spec.title}”中没有编号为 {o.item} 的评查项或否决项 (unknown item)",
                                     "评查标准文件中的 id"))
+    objections = _objections(parsed.objections, overrides, rubric, calendar, doc, problems)
     if problems:
         raise OverridesError(problems)
-    return overrides
+    out = Reviewed(overrides)
+    out.objections = objections
+    return out
+
+
+def _objections(objections: list[Objection], overrides: list[Override], rubric: Rubric, calendar, doc,
+                problems: list[Problem]) -> list[tuple[Objection, dict]]:
+    """Each objection checked (dates in order, ids unique, overrides that name it consistent with its outcome)
+    and its record; problems are appended, located."""
+    from .calendar import CalendarGap, load_calendar
+
+    cal = calendar or load_calendar()
+
+    def bad(loc: tuple, message: str, expected: str) -> None:
+        problems.append(Problem(doc.path, doc.line(loc), dotted(loc), message, expected))
+
+    by_id: dict[str, int] = {}
+    for n, o in enumerate(objections):
+        if o.id in by_id:
+            bad(("objections", n, "id"), f"复核申请编号 {o.id} 重复（已见于第 {by_id[o.id] + 1} 项） (duplicate id)",
+                "每项复核申请一个编号")
+        by_id.setdefault(o.id, n)
+    linked: dict[str, int] = {}
+    for n, ov in enumerate(overrides):
+        if ov.objection is None:
+            continue
+        at = ("overrides", n, "objection")
+        o = objections[by_id[ov.objection]] if ov.objection in by_id else None
+        if o is None:
+            bad(at, f"没有编号为 {ov.objection} 的复核申请 (unknown objection)", "objections 中某项的 id")
+        elif o.review is None:
+            bad(at, f"复核申请 {o.id} 尚无复核结果（review），不能据以调整 (the objection has no review yet)",
+                f"先在复核申请 {o.id} 下记载复核结果")
+        elif o.review.outcome == "维持":
+            bad(at, f"复核申请 {o.id} 的复核结果为维持原评查结果，不应据以调整 (the review upheld the result)",
+                "复核结果为“变更”，或删去 objection")
+        else:
+            linked[o.id] = n
+    out = []
+    for n, o in enumerate(objections):
+        pos = ("objections", n)
+        if o.lodged < o.report_received:
+            bad(pos + ("lodged",), f"提出复核申请之日 {o.lodged} 早于收到评查小组报告之日 {o.report_received} "
+                "(lodged before the report was received)", f"不早于 {o.report_received} 的日期")
+        r = o.review
+        if r is not None:
+            start = r.received or o.lodged
+            if r.received is not None and r.received < o.lodged:
+                bad(pos + ("review", "received"), f"收到复核申请之日 {r.received} 早于提出之日 {o.lodged} "
+                    "(received before it was lodged)", f"不早于 {o.lodged} 的日期")
+            if r.decided_on < start:
+                bad(pos + ("review", "decided_on"), f"复核日期 {r.decided_on} 早于收到复核申请之日 {start} "
+                    "(decided before the objection was received)", f"不早于 {start} 的日期")
+            if r.notified_on is not None and r.notified_on < r.decided_on:
+                bad(pos + ("review", "notified_on"), f"告知复核结果之日 {r.notified_on} 早于复核日期 {r.decided_on} "
+                    "(notified before the decision)", f"不早于 {r.decided_on} 的日期")
+            if r.outcome == "变更" and o.id not in linked:
+                bad(pos + ("review", "outcome"), f"复核结果为变更，但没有 objection: {o.id} 的调整记录 "
+                    "(a changed result needs the overrides that change it)",
+                    f"在 overrides 中写明调整，并注明 objection: {o.id}")
+        try:
+            out.append((o, objection_record(o, rubric, cal)))
+        except CalendarGap as gap:
+            bad(pos, f"无法计算复核申请 {o.id} 的期限：{gap}", "工作日历覆盖的日期，或以 --calendar 补充该年安排")
+    return out
+
+
+def objection_record(o: Objection, rubric: Rubric, calendar) -> dict:
+    """What the record of an objection says: its dates, the window counted in working days (the day of receipt
+    not counted, as the calendar counts: working days after the start up to the day), the 复核 and its window."""
+    rule = rubric.spec.objections
+    src = rubric.spec.source
+    basis = (f"《{src.document}》（{src.number}）{rule.basis.article}" if rule else None)
+
+    def window(days, start: dt.date, end: dt.date, what: str, since: str) -> dict:
+        if days is None or days == UNKNOWN:
+            return {"deadline": None, "working_days": None, "in_time": None,
+                    "timeliness": f"评查标准未载明{what}的期限，未判断是否逾期"}
+        deadline = calendar.add_working_days(start, days)
+        n = calendar.working_days_between(start, end)
+        ok = end <= deadline
+        return {"deadline": deadline.isoformat(), "working_days": n, "in_time": ok,
+                "timeliness": f"{'在期限内' if ok else '逾期'}：" + (f"{since}后第 {n} 个工作日" if n > 0 else
+                                                                      f"{since}当日") +
+                              f"{what}，期限 {days} 个工作日，至{deadline.year}年{deadline.month}月{deadline.day}日"}
+
+    lodged = window(rule.window if rule else None, o.report_received, o.lodged, "提出", "收到评查小组报告")
+    review = None
+    if o.review is not None:
+        r = o.review
+        start = r.received or o.lodged
+        review = {"received": r.received.isoformat() if r.received else None,
+                  "counted_from": "收到复核申请之日" if r.received else "提出复核申请之日（未记载收到复核申请之日）",
+                  "decided_on": r.decided_on.isoformat(), "outcome": r.outcome,
+                  "outcome_label": "维持原评查结果" if r.outcome == "维持" else "变更评查结果（见复核调整）",
+                  "decided_by": r.decided_by,
+                  "notified_on": r.notified_on.isoformat() if r.notified_on else None,
+                  **window(rule.review_within if rule else None, start, r.decided_on, "复核",
+                           "收到复核申请" if r.received else "提出复核申请")}
+    return {
+        "id": o.id,
+        "department": o.department,
+        "files": list(o.files),
+        "reason": o.reason,
+        "report_received": o.report_received.isoformat(),
+        "lodged": o.lodged.isoformat(),
+        "window": rule.window if rule else None,
+        **lodged,
+        "late": rule.late if rule and lodged["in_time"] is False else None,
+        "review": review,
+        "status": ("尚未记载复核结果" if review is None else review["outcome_label"]),
+        "basis": basis,
+        "quote": rule.basis.quote if rule else None,
+    }
+
+
+def objections_for(record: dict, objections) -> list[dict]:
+    """The objections that concern a scored file: those naming it (path or sha256), or, naming no file, every
+    file of their department."""
+    out = []
+    for o, rec in objections:
+        mine = (record["path"] in o.files or record["sha256"] in o.files) if o.files \
+            else record["department"] == o.department
+        if mine:
+            out.append({"id": rec["id"], "lodged": rec["lodged"], "in_time": rec["in_time"],
+                        "status": rec["status"]})
+    return out
 
 
 def _citations(finding) -> list[str]:
@@ -185,6 +351,8 @@ def _apply(mine: list[Override], deductions: list[dict], vetoes: list[dict], rub
     items = {item.id: (area, item) for area in rubric.spec.areas for item in area.items}
     for o in mine:
         note = {"reason": o.reason, "reviewer": o.reviewer, "on": o.on.isoformat()}
+        if o.objection:
+            note["objection"] = o.objection  # the 复核 of that objection made this change
         hit = [v for v in vetoes if v["id"] == o.item]
         if hit:
             for v in hit:
