@@ -28,7 +28,6 @@ from .rulebook import SEVERITIES
 from .source import Located, dotted, parse_bytes, read_file
 
 
-
 @functools.cache
 def all_heads() -> dict[str, str]:
     """The statutory review heads of every kind (a code means the same head in every kind that has it)."""

@@ -152,8 +152,7 @@ class _Registry(Mapping):
         if code not in self:
             raise KeyError(code)
         if code not in self._loaded:
-            module = self._modules[code]
-            self._loaded[code] = importlib.import_module(f"{__name__}.{module}").KIND
+            self._loaded[code] = importlib.import_module(f"{__name__}.{self._modules[code]}").KIND
         return self._loaded[code]
 
     def __iter__(self):
